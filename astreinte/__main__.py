@@ -1,0 +1,3 @@
+from astreinte.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The only code that awaits: Asterisk links, the store, the speech renderer."""

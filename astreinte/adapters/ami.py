@@ -1,0 +1,165 @@
+"""An asyncio AMI client: login, actions with timeouts, events, reconnects.
+
+panoramisk works on 3.11 but keeps ``authenticated`` True while disconnected
+and never resolves an action sent while down; this client is small, has one
+reconnect loop, and every action either answers or raises within its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from astreinte.adapters.ari import backoff
+from astreinte.config import AmiSettings
+from astreinte.domain.errors import FatalLinkError, LinkError
+from astreinte.wire.ami import AmiParser, AmiProtocolError, Message, encode_action
+
+log = logging.getLogger("astreinte.ami")
+
+EventHandler = Callable[[Message], None]
+LoginHook = Callable[[], Awaitable[None]]
+
+
+class Ami:
+    def __init__(self, settings: AmiSettings, *, action_timeout: float = 5.0) -> None:
+        self.settings = settings
+        self.action_timeout = action_timeout
+        self._ids = itertools.count(1)
+        self._writer: asyncio.StreamWriter | None = None
+        self._pending: dict[str, tuple[asyncio.Future[list[Message]], list[Message]]] = {}
+        self._handlers: list[EventHandler] = []
+        self._login_hooks: list[LoginHook] = []
+        self._up = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self._up.is_set()
+
+    def on_event(self, handler: EventHandler) -> None:
+        self._handlers.append(handler)
+
+    def on_login(self, hook: LoginHook) -> None:
+        """Run after every successful login (re-read state, re-write AstDB...)."""
+        self._login_hooks.append(hook)
+
+    async def wait_connected(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._up.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def run(self) -> None:
+        """Stay connected forever; only bad credentials end it (FatalLinkError)."""
+        delays = backoff()
+        while True:
+            try:
+                await self._session()
+                delays = backoff()
+                reason = "connection closed"
+            except FatalLinkError:
+                raise
+            except (OSError, LinkError, AmiProtocolError, asyncio.IncompleteReadError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._down()
+            delay = await anext(delays)
+            log.info("AMI unavailable at %s:%d (%s); retrying in %.2f s",
+                     self.settings.host, self.settings.port, reason, delay)
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(self.settings.host, self.settings.port), self.action_timeout)
+        self._writer = writer
+        parser = AmiParser()
+        reading = asyncio.create_task(self._read(reader, parser))
+        try:
+            login = await self._send("Login", {"Username": self.settings.username,
+                                               "Secret": self.settings.secret, "Events": "on"})
+            if login[0].response != "Success":
+                raise FatalLinkError(
+                    f"AMI at {self.settings.host}:{self.settings.port} refused user "
+                    f"{self.settings.username!r}: {login[0].get('Message')} "
+                    "(check asterisk.ami.username/secret and manager.conf)")
+            self._up.set()
+            log.info("AMI connected to %s:%d (%s)", self.settings.host, self.settings.port, parser.banner)
+            for hook in self._login_hooks:
+                try:
+                    await hook()
+                except LinkError as exc:
+                    log.warning("AMI post-login step failed: %s", exc)
+            await reading
+        finally:
+            reading.cancel()
+            writer.close()
+
+    async def _read(self, reader: asyncio.StreamReader, parser: AmiParser) -> None:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            for msg in parser.feed(data):
+                self._dispatch(msg)
+
+    def _dispatch(self, msg: Message) -> None:
+        pending = self._pending.get(msg.action_id) if msg.action_id else None
+        if pending is not None:
+            future, collected = pending
+            collected.append(msg)
+            listing = msg.get("EventList").lower()
+            if (msg.response and listing != "start") or listing == "complete":
+                self._pending.pop(msg.action_id, None)
+                if not future.done():
+                    future.set_result(collected)
+            if msg.response:
+                return
+        if msg.event:
+            for handler in self._handlers:
+                try:
+                    handler(msg)
+                except Exception:  # a bad handler must not kill the link
+                    log.exception("AMI event handler failed on %s", msg.event)
+
+    def _down(self) -> None:
+        self._up.clear()
+        self._writer = None
+        for future, _ in self._pending.values():
+            if not future.done():
+                future.set_exception(LinkError("AMI connection lost"))
+        self._pending.clear()
+
+    async def _send(self, action: str, fields: Mapping[str, str | Sequence[str]] | None) -> list[Message]:
+        writer = self._writer
+        if writer is None:
+            raise LinkError(f"AMI is not connected (action {action})")
+        action_id = f"astreinte-{next(self._ids)}"
+        future: asyncio.Future[list[Message]] = asyncio.get_running_loop().create_future()
+        self._pending[action_id] = (future, [])
+        try:
+            writer.write(encode_action(action, action_id, fields))
+            await writer.drain()
+            return await asyncio.wait_for(future, self.action_timeout)
+        except TimeoutError as exc:
+            raise LinkError(f"AMI action {action} got no answer in {self.action_timeout} s") from exc
+        finally:
+            self._pending.pop(action_id, None)
+
+    async def action(self, action: str, **fields: str | Sequence[str]) -> list[Message]:
+        """Send an action once logged in; the response first, then any list events."""
+        if not self.connected:
+            raise LinkError(f"AMI is not connected (action {action})")
+        messages = await self._send(action, fields)
+        if messages and messages[0].response == "Error":
+            raise LinkError(f"AMI {action}: {messages[0].get('Message')}")
+        return messages
+
+    async def db_put(self, family: str, key: str, value: str) -> None:
+        await self.action("DBPut", Family=family, Key=key, Val=value)
+
+    async def command(self, command: str) -> str:
+        messages = await self.action("Command", Command=command)
+        return "\n".join(messages[0].all("Output")) if messages else ""

@@ -1,0 +1,241 @@
+"""A thin ARI client on aiohttp: REST calls plus one reconnecting WebSocket.
+
+Why not a library: ari-py is Python 2 only; ari-client never reconnects after an
+Asterisk restart; aioari leaks sessions; asyncari works but is untyped (see
+docs/design.md). ARI is a small REST API: the handful of calls astreinte makes
+are below, and the events it reads are typed in ``astreinte.wire.ari_events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from astreinte.config import AriSettings
+from astreinte.domain.errors import FatalLinkError, LinkError
+from astreinte.wire.ari_events import Event, parse_event
+
+log = logging.getLogger("astreinte.ari")
+
+
+class AriError(LinkError):
+    """ARI answered a REST call with an error status."""
+
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        self.status = status
+        super().__init__(f"ARI {method} {path}: HTTP {status} {body.strip()[:200]}")
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The WebSocket is (re)connected: subscriptions are live, state must be re-read."""
+
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """The WebSocket closed; events until the next ``Connected`` are lost."""
+
+    reason: str
+
+
+def backoff(initial: float = 0.1, factor: float = 1.6, maximum: float = 5.0) -> AsyncIterator[float]:
+    """Jittered exponential delays: fast first retry (callers are refused while we are away)."""
+
+    async def delays() -> AsyncIterator[float]:
+        delay = initial
+        while True:
+            yield delay * random.uniform(0.8, 1.2)
+            delay = min(delay * factor, maximum)
+
+    return delays()
+
+
+class Ari:
+    """One ARI application: REST requests and its event stream."""
+
+    def __init__(self, settings: AriSettings, *, request_timeout: float = 5.0) -> None:
+        self.settings = settings
+        self.base = settings.url.rstrip("/") + "/ari"
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Ari:
+        self._session = aiohttp.ClientSession(
+            headers={"Authorization": basic_auth(self.settings.username, self.settings.password)},
+            timeout=self._timeout,
+        )
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("use 'async with Ari(...)'")
+        return self._session
+
+    async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                      body: Any = None) -> Any:
+        """One REST call; returns the decoded JSON (or None), raises AriError / LinkError."""
+        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            async with self.session.request(method, self.base + path, params=clean, json=body) as resp:
+                text = await resp.text()
+                if resp.status >= 400:
+                    if resp.status == 401:
+                        raise FatalLinkError(
+                            f"ARI at {self.settings.url} refused user {self.settings.username!r}: "
+                            "check asterisk.ari.username/password and ari.conf")
+                    raise AriError(method, path, resp.status, text)
+                return json.loads(text) if text.strip() else None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise LinkError(f"ARI {method} {path}: {exc!r}") from exc
+
+    async def events(self) -> AsyncIterator[Event | Connected | Disconnected]:
+        """The app's events, forever: reconnects with jittered backoff, yields Connected after each."""
+        url = self.base.replace("http", "ws", 1) + "/events"
+        params = {"app": self.settings.app, "subscribeAll": "false"}
+        attempt = 0
+        delays = backoff()
+        while True:
+            try:
+                ws = await self.session.ws_connect(
+                    url, params=params, heartbeat=15.0, timeout=aiohttp.ClientWSTimeout(ws_close=5.0))
+            except aiohttp.WSServerHandshakeError as exc:
+                if exc.status == 401:
+                    raise FatalLinkError(
+                        f"ARI at {self.settings.url} refused user {self.settings.username!r}: "
+                        "check asterisk.ari.username/password and ari.conf") from exc
+                reason = f"handshake HTTP {exc.status}"
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                attempt += 1
+                delays = backoff()
+                log.info("ARI connected to %s, app %r", self.settings.url, self.settings.app)
+                yield Connected(attempt)
+                try:
+                    async for msg in ws:
+                        if msg.type == aiohttp.WSMsgType.TEXT:
+                            try:
+                                data = json.loads(msg.data)
+                            except ValueError:
+                                log.warning("ARI sent a frame that is not JSON: %.120r", msg.data)
+                                continue
+                            if isinstance(data, dict):
+                                yield parse_event(data)
+                        elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                            break
+                finally:
+                    await ws.close()
+                reason = "WebSocket closed"
+                yield Disconnected(reason)
+            delay = await anext(delays)
+            log.info("ARI unavailable (%s); retrying in %.2f s", reason, delay)
+            await asyncio.sleep(delay)
+
+    # --- the calls astreinte makes ------------------------------------------------
+
+    async def answer(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/answer")
+
+    async def play(self, channel_id: str, media: str, playback_id: str, lang: str | None = None) -> None:
+        await self.request("POST", f"/channels/{channel_id}/play/{playback_id}",
+                           params={"media": media, "lang": lang})
+
+    async def stop_playback(self, playback_id: str) -> bool:
+        """Stop a playback; False when it had already ended."""
+        try:
+            await self.request("DELETE", f"/playbacks/{playback_id}")
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def ring(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/ring")
+
+    async def ring_stop(self, channel_id: str) -> None:
+        await self.request("DELETE", f"/channels/{channel_id}/ring")
+
+    async def originate(self, channel_id: str, endpoint: str, *, app_args: str, caller_id: str | None = None,
+                        timeout: int = 30, originator: str | None = None,
+                        variables: Mapping[str, str] | None = None) -> None:
+        await self.request(
+            "POST", f"/channels/{channel_id}",
+            params={"endpoint": endpoint, "app": self.settings.app, "appArgs": app_args,
+                    "callerId": caller_id, "timeout": timeout, "originator": originator},
+            body={"variables": dict(variables)} if variables else None)
+
+    async def hangup(self, channel_id: str, reason: str | None = None) -> bool:
+        """Hang up a channel; False when it was already gone."""
+        try:
+            await self.request("DELETE", f"/channels/{channel_id}", params={"reason": reason})
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def create_bridge(self, bridge_id: str) -> None:
+        await self.request("POST", f"/bridges/{bridge_id}", params={"type": "mixing"})
+
+    async def add_to_bridge(self, bridge_id: str, *channel_ids: str) -> None:
+        await self.request("POST", f"/bridges/{bridge_id}/addChannel", params={"channel": ",".join(channel_ids)})
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        try:
+            await self.request("DELETE", f"/bridges/{bridge_id}")
+        except AriError as exc:
+            if exc.status != 404:
+                raise
+
+    async def continue_in_dialplan(self, channel_id: str, context: str, extension: str,
+                                   priority: int = 1) -> None:
+        await self.request("POST", f"/channels/{channel_id}/continue",
+                           params={"context": context, "extension": extension, "priority": priority})
+
+    async def set_variable(self, channel_id: str, name: str, value: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/variable", params={"variable": name, "value": value})
+
+    async def channels(self) -> list[dict[str, Any]]:
+        result = await self.request("GET", "/channels")
+        return list(result or [])
+
+    async def endpoints(self, technology: str = "PJSIP") -> list[dict[str, Any]]:
+        result = await self.request("GET", f"/endpoints/{technology}")
+        return list(result or [])
+
+    async def subscribe(self, event_source: str) -> None:
+        await self.request("POST", f"/applications/{self.settings.app}/subscription",
+                           params={"eventSource": event_source})
+
+    async def ping(self) -> dict[str, Any]:
+        return dict(await self.request("GET", "/asterisk/ping") or {})
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The Authorization header value (aiohttp's BasicAuth is deprecated)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

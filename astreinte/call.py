@@ -1,0 +1,330 @@
+"""One call, from its StasisStart on the on-call trunk to its last hang-up, in a task of its own.
+
+The session turns ARI events into hunt events, feeds the pure ``Hunt``, and
+carries out the commands it returns through ARI. If anything goes wrong
+mid-call, the caller is sent to the dialplan fallback: never left in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from astreinte.domain import hunt_events as h
+from astreinte.domain.errors import LinkError
+from astreinte.domain.hunt import Hunt, Target
+from astreinte.wire import ari_events as a
+
+if TYPE_CHECKING:
+    from astreinte.adapters.ari import Ari
+    from astreinte.config import Config
+    from astreinte.domain.rota import Team
+    from astreinte.domain.schedule import Schedule
+    from astreinte.prompts import PromptBook
+
+log = logging.getLogger("astreinte.call")
+
+FALLBACK_CONTEXT = "astreinte-fallback"
+
+# Q.850 causes of a phone leg that ended before it was answered
+_CAUSES: dict[int, h.FailCause] = {
+    17: "busy",
+    18: "no_answer", 19: "no_answer",
+    21: "rejected",
+    1: "unreachable", 3: "unreachable", 20: "unreachable", 27: "unreachable", 31: "unreachable",
+    34: "congestion", 38: "congestion", 41: "congestion", 42: "congestion", 44: "congestion",
+}
+
+
+@dataclass
+class Services:
+    """What every call needs; the router builds it once and swaps it on reload."""
+
+    ari: Ari
+    config: Config
+    schedule: Schedule
+    prompts: PromptBook
+    unreachable: Callable[[], frozenset[str]] = frozenset
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+def safe_caller_number(raw: str) -> str:
+    """Caller ID is untrusted: keep what a phone number can hold."""
+    return re.sub(r"[^0-9+*#]", "", raw)[:32]
+
+
+class CallSession:
+    def __init__(self, services: Services, caller: a.Channel, number: str,
+                 register: Callable[[str, CallSession | None], None]) -> None:
+        self.s = services
+        self.caller = caller
+        self.number = number
+        self.id = caller.id
+        self._register = register               # router: map a channel id to this session (None: forget)
+        self.queue: asyncio.Queue[a.Event] = asyncio.Queue()
+        self.team: Team | None = None
+        self.hunt: Hunt | None = None
+        self.legs: dict[str, h.Dial] = {}        # leg id (= its channel id) -> how it was dialed
+        self.answered_legs: set[str] = set()
+        self.cancelled: set[str] = set()
+        self.playbacks: dict[str, str] = {}      # live playback id -> "greeting" | "hold" | leg id
+        self.ringing_caller = False
+        self.bridge_id: str | None = None
+        self.caller_gone = False
+        self.started = services.clock()
+        self._seq = 0
+
+    # --- plumbing ---------------------------------------------------------------
+
+    def feed(self, event: a.Event) -> None:
+        self.queue.put_nowait(event)
+
+    def trace(self, message: str, *args: object) -> None:
+        log.info("call %s: " + message, self.id, *args)
+
+    def _next_id(self, what: str) -> str:
+        self._seq += 1
+        return f"{self.id}-{what}{self._seq}"
+
+    # --- the call ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            await self._rescue("daemon stopping")
+            raise
+        except Exception as exc:
+            log.exception("call %s: failed (%s); sending the caller to the dialplan fallback", self.id, exc)
+            await self._rescue(f"{type(exc).__name__}")
+        finally:
+            await self._cleanup()
+
+    async def _run(self) -> None:
+        s = self.s
+        caller_number = safe_caller_number(self.caller.caller_number) or "anonymous"
+        team = s.config.team_for_number(self.number)
+        if team is None:
+            self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
+            await self._to_fallback("unknown-number")
+            return
+        self.team = team
+        now = s.clock()
+        status = s.schedule.who(team.id, now)
+        self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
+                   "in service" if status.in_service else "outside service hours")
+        if status.in_service:
+            targets = [Target(r.level, r.person.id, r.person.name, r.person.phones) for r in status.chain]
+            policy = team.hunt
+            for r in status.chain:
+                self.trace("level %d (%s): %s%s, phones %s", r.level, r.layer, r.person.id,
+                           " (override)" if r.override else "", ", ".join(r.person.phones))
+        else:
+            dial = status.outside_service_dial
+            targets = [Target(1, "outside_service", "outside service", (dial,))] if dial else []
+            policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False)
+        await s.ari.answer(self.id)
+        await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
+        self.trace("greeting playing")
+        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable())
+        self.hunt = hunt
+        await self._execute(hunt.start(s.clock()))
+        while not hunt.finished:
+            deadline = hunt.deadline
+            timeout = None if deadline is None else max(0.0, (deadline - s.clock()).total_seconds())
+            try:
+                event = await asyncio.wait_for(self.queue.get(), timeout)
+            except TimeoutError:
+                await self._execute(hunt.handle(h.TimerExpired(), s.clock()))
+                continue
+            for hunt_event in self._translate(event):
+                await self._execute(hunt.handle(hunt_event, s.clock()))
+        if not self.caller_gone:     # e.g. the "nobody is available" message is still playing
+            await self._wait_playbacks_done(timeout=30)
+            if not self.caller_gone:
+                await s.ari.hangup(self.id)
+                self.caller_gone = True
+
+    def _translate(self, event: a.Event) -> Iterable[h.Event]:
+        """ARI event -> the hunt's events (none for what the hunt does not care about)."""
+        match event:
+            case a.PlaybackStarted():
+                return ()
+            case a.PlaybackFinished(playback_id=pid, state=state):
+                purpose = self.playbacks.pop(pid, None)
+                if state == "failed" and purpose is not None and not self.caller_gone:
+                    log.warning("call %s: playback %s (%s) failed: check the prompt file", self.id, pid, purpose)
+                if purpose == "greeting":
+                    return (h.GreetingFinished(),)
+                if purpose == "hold":
+                    self._resume_ringback_later()
+                    return ()
+                if purpose in self.legs:
+                    return (h.PromptFinished(purpose),)
+                return ()
+            case a.StasisStart(channel=ch) if ch.id in self.legs:
+                self.answered_legs.add(ch.id)
+                self.trace("%s answered on %s", self.legs[ch.id].target.person, self.legs[ch.id].phone)
+                return (h.LegAnswered(ch.id),)
+            case a.ChannelStateChange(channel=ch) if ch.id in self.legs and ch.state == "Ringing":
+                return (h.LegRinging(ch.id),)
+            case a.ChannelDtmfReceived(channel=ch, digit=digit) if ch.id in self.legs:
+                self.trace("%s pressed %s", self.legs[ch.id].target.person, digit[:1])
+                return (h.DigitReceived(ch.id, digit),)
+            case a.ChannelDestroyed(channel=ch, cause=cause, cause_txt=txt) if ch.id in self.legs:
+                self._register(ch.id, None)
+                if ch.id in self.cancelled:
+                    return ()
+                if ch.id in self.answered_legs:
+                    self.trace("%s hung up", self.legs[ch.id].target.person)
+                    return (h.LegHungUp(ch.id),)
+                fail = _CAUSES.get(cause, "no_answer")
+                self.trace("%s on %s: %s (cause %d %s)", self.legs[ch.id].target.person,
+                           self.legs[ch.id].phone, fail, cause, txt)
+                return (h.LegFailed(ch.id, fail),)
+            case a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) if ch.id == self.id:
+                if self.caller_gone:
+                    return ()
+                self.caller_gone = True
+                self.trace("caller hung up")
+                return (h.CallerHungUp(),)
+        return ()
+
+    async def _execute(self, commands: list[h.Command]) -> None:
+        for command in commands:
+            try:
+                await self._do(command)
+            except LinkError as exc:
+                log.warning("call %s: %s failed: %s", self.id, type(command).__name__, exc)
+                if isinstance(command, h.Dial) and self.hunt is not None:
+                    await self._execute(self.hunt.handle(h.LegFailed(command.leg, "unreachable"), self.s.clock()))
+
+    async def _do(self, command: h.Command) -> None:
+        s = self.s
+        match command:
+            case h.Dial(leg=leg, target=target, phone=phone):
+                self.legs[leg] = command
+                self._register(leg, self)
+                assert self.team is not None
+                self.trace("ringing %s (level %d) on %s", target.person, target.level, phone)
+                await s.ari.originate(
+                    leg, self._endpoint(phone), app_args=f"leg,{self.id}",
+                    caller_id=self._callee_caller_id(), originator=self.id,
+                    timeout=int(self.team.hunt.ring_timeout + self.team.hunt.confirm_timeout + 10))
+            case h.Cancel(leg=leg):
+                self.cancelled.add(leg)
+                if leg in self.legs:
+                    await s.ari.hangup(leg)
+            case h.PlayConfirmation(leg=leg):
+                assert self.team is not None
+                pid = self._next_id("prompt")
+                self.playbacks[pid] = leg
+                await s.ari.play(leg, s.prompts.confirmation(self.team.id), pid)
+            case h.StopPrompt(leg=leg):
+                await self._stop_playbacks(lambda purpose: purpose == leg)
+            case h.Connect(leg=leg):
+                await self._connect(leg)
+            case h.StartHoldMusic():
+                await self._ringback(True)
+            case h.PlayHoldMessage():
+                await self._ringback(False)
+                await self._play_to_caller(s.prompts.please_hold, "hold")
+            case h.StartVoicemail():
+                self.trace("nobody answered: voicemail")
+                await self._stop_playbacks(lambda purpose: purpose in ("greeting", "hold"))
+                await self._ringback(False)
+                await self._play_to_caller(s.prompts.nobody, "nobody")
+            case h.HangupCaller(reason=reason):
+                if reason == "nobody_available":
+                    self.trace("nobody answered")
+                    await self._ringback(False)
+                    await self._play_to_caller(s.prompts.nobody, "nobody")
+                    await self._wait_playbacks_done(timeout=15)
+                if not self.caller_gone:
+                    await s.ari.hangup(self.id)
+            case h.Finished(outcome=outcome, answered_by=who):
+                waited = (s.clock() - self.started).total_seconds()
+                self.trace("finished: %s%s after %.1f s", outcome, f" by {who}" if who else "", waited)
+
+    async def _connect(self, leg: str) -> None:
+        s = self.s
+        await self._stop_playbacks(lambda purpose: True)
+        await self._ringback(False)
+        self.bridge_id = self._next_id("bridge")
+        await s.ari.create_bridge(self.bridge_id)
+        await s.ari.add_to_bridge(self.bridge_id, self.id, leg)
+        self.trace("bridged with %s", self.legs[leg].target.person)
+
+    # --- media helpers ------------------------------------------------------------
+
+    async def _play_to_caller(self, media: str, purpose: str) -> None:
+        pid = self._next_id(purpose)
+        self.playbacks[pid] = purpose
+        await self.s.ari.play(self.id, media, pid)
+
+    async def _stop_playbacks(self, which: Callable[[str], bool]) -> None:
+        for pid, purpose in list(self.playbacks.items()):
+            if which(purpose):
+                self.playbacks.pop(pid, None)
+                await self.s.ari.stop_playback(pid)
+
+    async def _wait_playbacks_done(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.playbacks and not self.caller_gone and loop.time() < end:
+            with contextlib.suppress(TimeoutError):
+                event = await asyncio.wait_for(self.queue.get(), end - loop.time())
+                list(self._translate(event))
+
+    async def _ringback(self, on: bool) -> None:
+        if on == self.ringing_caller or self.caller_gone:
+            return
+        self.ringing_caller = on
+        await (self.s.ari.ring(self.id) if on else self.s.ari.ring_stop(self.id))
+
+    def _resume_ringback_later(self) -> None:
+        if self.hunt is not None and self.hunt.phase in ("hunting", "accepted", "exhausted"):
+            asyncio.get_running_loop().create_task(self._ringback(True))
+
+    def _endpoint(self, phone: str) -> str:
+        if "/" in phone:
+            return phone
+        return self.s.config.asterisk.outbound.format(number=phone)
+
+    def _callee_caller_id(self) -> str:
+        assert self.team is not None
+        number = safe_caller_number(self.caller.caller_number)
+        return f'"ASTREINTE {self.team.id}" <{number}>' if number else f"ASTREINTE {self.team.id}"
+
+    # --- the end, whatever happened -------------------------------------------------
+
+    async def _to_fallback(self, why: str) -> None:
+        with contextlib.suppress(LinkError):
+            await self.s.ari.set_variable(self.id, "ASTREINTE_REASON", why)
+        await self.s.ari.continue_in_dialplan(self.id, FALLBACK_CONTEXT, self.number or "s")
+        self.caller_gone = True   # no longer ours
+
+    async def _rescue(self, why: str) -> None:
+        if self.caller_gone or self.bridge_id is not None:
+            return
+        with contextlib.suppress(LinkError, asyncio.CancelledError):
+            await self._to_fallback(why)
+            self.trace("handed to the dialplan fallback (%s)", why)
+
+    async def _cleanup(self) -> None:
+        ari = self.s.ari
+        with contextlib.suppress(LinkError):
+            for leg in self.legs:
+                if leg not in self.cancelled:
+                    await ari.hangup(leg)
+            if self.bridge_id is not None:
+                await ari.destroy_bridge(self.bridge_id)
+        for leg in self.legs:
+            self._register(leg, None)
+        self._register(self.id, None)

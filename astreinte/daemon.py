@@ -1,0 +1,124 @@
+"""``astreinte run``: start-up, serve, reload, shutdown. The only module that knows every adapter.
+
+    load config (bad files fail here, before any connection) -> render prompts
+    -> ARI (events + REST) and AMI links -> route calls until SIGTERM/SIGINT
+    SIGHUP or an edit of the config file: reload; a bad edit is logged and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from astreinte import config as config_module
+from astreinte.adapters.ami import Ami
+from astreinte.adapters.ari import Ari
+from astreinte.call import Services
+from astreinte.config import Config
+from astreinte.domain.errors import ConfigError, FatalLinkError
+from astreinte.domain.schedule import Schedule
+from astreinte.prompts import render_all
+from astreinte.router import Router
+
+log = logging.getLogger("astreinte.daemon")
+
+WATCH_INTERVAL = 2.0
+SHUTDOWN_GRACE = 30.0
+
+
+def build_schedule(config: Config) -> Schedule:
+    return config.schedule()
+
+
+class Daemon:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self.stop = asyncio.Event()
+        self.services: Services | None = None
+        self._mtime = 0.0
+
+    def _stat(self) -> float:
+        try:
+            return self.config_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    async def run(self) -> int:
+        self._mtime = self._stat()
+        config = config_module.load(self.config_path)
+        prompts = await render_all(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload("SIGHUP")))
+        log.info("astreinte starting: %d team(s), %d person(s), ARI %s app %r",
+                 len(config.teams), len(config.people), config.asterisk.ari.url, config.asterisk.ari.app)
+        async with Ari(config.asterisk.ari) as ari:
+            self.services = Services(ari, config, build_schedule(config), prompts)
+            router = Router(ari, self.services)
+            ami = Ami(config.asterisk.ami)
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    links = [tg.create_task(router.serve(), name="ari"), tg.create_task(ami.run(), name="ami"),
+                             tg.create_task(self._watch(), name="watch")]
+                    await self.stop.wait()
+                    log.info("stopping: no new calls; %d live call(s)", router.live_calls)
+                    await router.drain(timeout=SHUTDOWN_GRACE)
+                    for task in links:
+                        task.cancel()
+            except* FatalLinkError as group:
+                for exc in group.exceptions:
+                    log.error("%s", exc)
+                fatal = True
+            else:
+                fatal = False
+        if fatal:
+            return 2
+        log.info("astreinte stopped")
+        return 0
+
+    async def reload(self, why: str) -> bool:
+        """Re-read the configuration; keep the running one if the new one is invalid."""
+        if self.services is None:
+            return False
+        try:
+            config = config_module.load(self.config_path)
+            prompts = await render_all(config)
+            schedule = build_schedule(config)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("reload (%s) refused, keeping the running rota: %s", why, problem)
+            return False
+        self.services.config, self.services.prompts, self.services.schedule = config, prompts, schedule
+        log.info("reloaded %s (%s): %d team(s), %d person(s)", self.config_path, why,
+                 len(config.teams), len(config.people))
+        return True
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            mtime = self._stat()
+            if mtime != self._mtime:
+                self._mtime = mtime
+                with contextlib.suppress(Exception):
+                    await self.reload("file changed")
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+
+
+def main(config_path: Path, level: str = "INFO") -> int:
+    setup_logging(level)
+    try:
+        return asyncio.run(Daemon(config_path).run())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return 1

@@ -1,0 +1,48 @@
+"""Every prompt astreinte plays, rendered once at load (and again only when its text changes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from astreinte.adapters.speech import render
+
+if TYPE_CHECKING:
+    from astreinte.config import Config
+
+PLEASE_HOLD = "Merci de patienter, nous recherchons toujours la personne d'astreinte."
+NOBODY = "Personne n'est disponible pour le moment. Merci de rappeler dans quelques minutes."
+UNKNOWN_NUMBER = "Ce numéro n'est pas attribué."
+CONFIRM = "Appel d'astreinte pour l'équipe {team}. Appuyez sur 1 pour accepter, sur 2 pour refuser."
+
+
+@dataclass(frozen=True)
+class PromptBook:
+    """ARI media URIs, by purpose."""
+
+    greetings: dict[str, str]      # team id -> media
+    confirmations: dict[str, str]  # team id -> media
+    please_hold: str
+    nobody: str
+    unknown_number: str
+
+    def greeting(self, team: str) -> str:
+        return self.greetings[team]
+
+    def confirmation(self, team: str) -> str:
+        return self.confirmations[team]
+
+
+async def render_all(config: Config) -> PromptBook:
+    """Render the prompts of every team (cached by content: a reload re-renders only what changed)."""
+    settings = config.asterisk.prompts
+
+    async def media(text: str) -> str:
+        if text.startswith("sound:"):
+            return text
+        return (await render(text, settings.dir, settings.asterisk_dir)).media
+
+    greetings = {team.id: await media(team.greeting) for team in config.teams.values()}
+    confirmations = {team.id: await media(CONFIRM.format(team=team.id)) for team in config.teams.values()}
+    return PromptBook(greetings, confirmations, await media(PLEASE_HOLD), await media(NOBODY),
+                      await media(UNKNOWN_NUMBER))

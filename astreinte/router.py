@@ -1,0 +1,124 @@
+"""Route ARI events to calls: one task per call, so one slow request never delays another call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from astreinte.adapters.ari import Connected, Disconnected
+from astreinte.call import CallSession, Services
+from astreinte.domain.errors import LinkError
+from astreinte.wire import ari_events as a
+
+if TYPE_CHECKING:
+    from astreinte.adapters.ari import Ari
+
+log = logging.getLogger("astreinte.router")
+
+
+class Presence:
+    """Which PJSIP endpoints are offline right now (ARI endpoint state)."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+
+    def update(self, technology: str, resource: str, state: str) -> None:
+        self.states[f"{technology}/{resource}"] = state
+
+    def offline(self) -> frozenset[str]:
+        return frozenset(name for name, state in self.states.items() if state == "offline")
+
+
+class Router:
+    def __init__(self, ari: Ari, services: Services) -> None:
+        self.ari = ari
+        self.services = services
+        self.presence = Presence()
+        services.unreachable = self.presence.offline
+        self.channels: dict[str, CallSession] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.accepting = True
+
+    def _register(self, channel_id: str, session: CallSession | None) -> None:
+        if session is None:
+            self.channels.pop(channel_id, None)
+        else:
+            self.channels[channel_id] = session
+
+    @property
+    def live_calls(self) -> int:
+        return len(self.tasks)
+
+    async def serve(self) -> None:
+        """Read the app's events forever (the ARI client reconnects by itself)."""
+        async for event in self.ari.events():
+            match event:
+                case Connected():
+                    await self._resync()
+                case Disconnected(reason=reason):
+                    log.warning("ARI link lost (%s): live calls keep their state, new calls wait", reason)
+                case _:
+                    self.dispatch(event)
+
+    async def _resync(self) -> None:
+        try:
+            await self.ari.subscribe("endpoint:PJSIP")
+            for endpoint in await self.ari.endpoints("PJSIP"):
+                self.presence.update("PJSIP", str(endpoint.get("resource")), str(endpoint.get("state")))
+        except LinkError as exc:
+            log.warning("could not read endpoint states: %s", exc)
+        log.info("ready: taking calls for Stasis app %r", self.ari.settings.app)
+
+    def dispatch(self, event: a.Event) -> None:
+        match event:
+            case a.StasisStart(channel=ch) if ch.id in self.channels:
+                self.channels[ch.id].feed(event)
+            case a.StasisStart(channel=ch, args=args) if args[:1] == ("leg",):
+                log.warning("channel %s (%s) entered the app for a call that is over: hanging up", ch.id, ch.name)
+                asyncio.get_running_loop().create_task(self._hangup(ch.id))
+            case a.StasisStart(channel=ch, args=args):
+                self._new_call(ch, args[0] if args else ch.exten)
+            case a.PlaybackStarted(target_uri=uri) | a.PlaybackFinished(target_uri=uri):
+                session = self.channels.get(uri.removeprefix("channel:"))
+                if session is not None:
+                    session.feed(event)
+            case a.EndpointStateChange(technology=tech, resource=res, state=state):
+                previous = self.presence.states.get(f"{tech}/{res}")
+                self.presence.update(tech, res, state)
+                if previous != state:
+                    log.info("phone %s/%s is %s", tech, res, state)
+            case (a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) | a.ChannelStateChange(channel=ch)
+                  | a.ChannelDtmfReceived(channel=ch) | a.ChannelHangupRequest(channel=ch)):
+                session = self.channels.get(ch.id)
+                if session is not None:
+                    session.feed(event)
+
+    def _new_call(self, channel: a.Channel, number: str) -> None:
+        if not self.accepting:
+            log.info("call %s on %s arrived while draining: dialplan fallback", channel.id, number)
+            asyncio.get_running_loop().create_task(
+                self.ari.continue_in_dialplan(channel.id, "astreinte-fallback", number or "s"))
+            return
+        session = CallSession(self.services, channel, number, self._register)
+        self._register(channel.id, session)
+        task = asyncio.get_running_loop().create_task(session.run(), name=f"call-{channel.id}")
+        self.tasks[channel.id] = task
+        task.add_done_callback(lambda _t: self.tasks.pop(channel.id, None))
+
+    async def _hangup(self, channel_id: str) -> None:
+        try:
+            await self.ari.hangup(channel_id)
+        except LinkError as exc:
+            log.warning("could not hang up %s: %s", channel_id, exc)
+
+    async def drain(self, timeout: float) -> None:
+        """Refuse new calls, let live ones finish (up to ``timeout``), then hand the rest to the dialplan."""
+        self.accepting = False
+        if self.tasks:
+            log.info("draining %d live call(s), up to %.0f s", len(self.tasks), timeout)
+            _done, pending = await asyncio.wait(list(self.tasks.values()), timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)

@@ -1,0 +1,91 @@
+"""Watch everything Asterisk does, through ARI, as a test would check it.
+
+A separate ARI application (``labwatch``) subscribed to all event sources sees
+the channels, playbacks and bridges of every call without touching them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from astreinte.adapters.ari import basic_auth
+from lab.phones import TIMEOUT_FACTOR
+
+
+@dataclass(frozen=True)
+class Seen:
+    at: float           # time.time() when received
+    event: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.event.get("type", ""))
+
+
+class Observer:
+    def __init__(self, url: str = "http://127.0.0.1:8088", user: str = "astreinte", password: str = "secret") -> None:
+        self.url = url.rstrip("/") + "/ari"
+        self.auth = basic_auth(user, password)
+        self.seen: list[Seen] = []
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Observer:
+        self._session = aiohttp.ClientSession(headers={"Authorization": self.auth})
+        ws = await self._session.ws_connect(
+            self.url.replace("http", "ws", 1) + "/events", params={"app": "labwatch", "subscribeAll": "true"})
+        self._task = asyncio.create_task(self._read(ws))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._session:
+            await self._session.close()
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                async with self._changed:
+                    self.seen.append(Seen(time.time(), json.loads(msg.data)))
+                    self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[Seen], bool], timeout: float = 10.0,
+                       what: str = "event") -> Seen:
+        """The first event (already seen or to come) matching ``predicate``."""
+        deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
+        async with self._changed:
+            while True:
+                for seen in self.seen:
+                    if predicate(seen):
+                        return seen
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    kinds = ", ".join(s.type for s in self.seen[-30:])
+                    raise AssertionError(f"no {what} within {timeout} s; last events: {kinds}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
+
+    def of_type(self, kind: str) -> list[Seen]:
+        return [s for s in self.seen if s.type == kind]
+
+    async def get(self, path: str) -> Any:
+        assert self._session is not None
+        async with self._session.get(self.url + path) as resp:
+            resp.raise_for_status()
+            return await resp.json()
+
+
+def channel_name(seen: Seen) -> str:
+    return str((seen.event.get("channel") or {}).get("name", ""))

@@ -1,0 +1,142 @@
+"""Real SIP phones for the lab: sipp processes (callers and employee phones) and what they saw."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+TIMEOUT_FACTOR = float(os.environ.get("ASTREINTE_TEST_TIMEOUT_FACTOR", "1"))
+
+# scenario per phone behaviour (see lab/sipp/README.md)
+BEHAVIOURS = {
+    "answer": "uas_answer.xml",          # rings ring_ms, answers, waits for BYE
+    "noanswer": "uas_ring_noanswer.xml",  # rings until CANCEL
+    "busy": "uas_busy.xml",               # 486 Busy Here
+    "dtmf1": "uas_dtmf_rfc2833.xml",      # answers, presses 1 (RFC 4733) one second later
+    "dtmf1_late": "uas_dtmf_rfc2833_d3000.xml",  # ...three seconds later
+    "dtmf1_info": "uas_dtmf_info.xml",    # answers, presses 1 as SIP INFO
+}
+
+_media_ports = itertools.count(17000, 20)
+
+_HEADER = re.compile(r"^-{10,} (\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d\.\d+)")
+_DIRECTION = re.compile(r"^(UDP|TCP) message (received|sent)")
+
+
+@dataclass(frozen=True)
+class SipMessage:
+    at: datetime
+    direction: str        # "received" or "sent"
+    first_line: str       # "INVITE sip:alice@... SIP/2.0" or "SIP/2.0 180 Ringing"
+    text: str
+
+    @property
+    def method(self) -> str:
+        """The request method, or the response code as text ("180")."""
+        parts = self.first_line.split()
+        if not parts:
+            return ""
+        return parts[1] if parts[0].startswith("SIP/") else parts[0]
+
+
+def parse_message_log(text: str) -> list[SipMessage]:
+    out: list[SipMessage] = []
+    blocks = re.split(r"\n(?=-{10,} \d{4}-)", text)
+    for block in blocks:
+        lines = block.strip("\n").splitlines()
+        if len(lines) < 3:
+            continue
+        head = _HEADER.match(lines[0])
+        direction = _DIRECTION.match(lines[1])
+        if not head or not direction:
+            continue
+        at = datetime.strptime(f"{head.group(1)} {head.group(2)[:15]}", "%Y-%m-%d %H:%M:%S.%f")
+        body = [line for line in lines[2:] if line.strip()]
+        out.append(SipMessage(at, direction.group(2), body[0].strip() if body else "", "\n".join(lines[2:])))
+    return out
+
+
+@dataclass
+class Sipp:
+    """One sipp process. ``await done()`` gives its exit code (0: every call succeeded)."""
+
+    name: str
+    argv: list[str]
+    workdir: Path
+    proc: asyncio.subprocess.Process | None = None
+    returncode: int | None = None
+    output: str = ""
+    _log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._log = self.workdir / f"{self.name}.messages.log"
+
+    async def start(self) -> Sipp:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        argv = [*self.argv, "-trace_msg", "-message_file", str(self._log),
+                "-trace_err", "-error_file", str(self.workdir / f"{self.name}.errors.log"), "-nostdin"]
+        self.proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        return self
+
+    async def done(self, timeout: float = 60.0) -> int:
+        assert self.proc is not None
+        try:
+            out, _ = await asyncio.wait_for(self.proc.communicate(), timeout * TIMEOUT_FACTOR)
+        except TimeoutError:
+            await self.stop()
+            raise AssertionError(f"sipp {self.name} still running after {timeout} s") from None
+        self.output = out.decode(errors="replace")
+        self.returncode = self.proc.returncode
+        return self.returncode if self.returncode is not None else -1
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self.proc is not None:
+            self.returncode = self.proc.returncode
+
+    def messages(self) -> list[SipMessage]:
+        return parse_message_log(self._log.read_text(errors="replace")) if self._log.exists() else []
+
+    def received(self, method: str) -> list[SipMessage]:
+        return [m for m in self.messages() if m.direction == "received" and m.method == method]
+
+    def sent(self, method: str) -> list[SipMessage]:
+        return [m for m in self.messages() if m.direction == "sent" and m.method == method]
+
+
+async def phone(name: str, port: int, behaviour: str, workdir: Path, *, ring_ms: int = 500,
+                calls: int = 1) -> Sipp:
+    """An employee's phone listening on 127.0.0.1:port (lab/pjsip.conf maps alice=5081, bob=5082...)."""
+    scenario = SCENARIOS / BEHAVIOURS[behaviour]
+    argv = ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mp", str(next(_media_ports)),
+            "-m", str(calls), "-recv_timeout", str(ring_ms), "-s", name]
+    return await Sipp(f"phone-{name}-{port}", argv, workdir).start()
+
+
+async def call(number: str, workdir: Path, *, caller: str = "0611223344", hold_ms: int = 3000,
+               port: int = 5070, media: bool = False, name: str | None = None, calls: int = 1,
+               rate: float | None = None) -> Sipp:
+    """A caller on the trunk (127.0.0.1:port) dialing ``number`` on the lab Asterisk."""
+    scenario = SCENARIOS / ("caller_uac_rtp_loop.xml" if media else "caller_uac.xml")
+    argv = ["sipp", "127.0.0.1:5060", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
+            "-mp", str(next(_media_ports)), "-s", number, "-key", "caller", caller,
+            "-m", str(calls), "-recv_timeout", str(hold_ms)]
+    if rate is not None:
+        argv += ["-r", str(rate)]
+    return await Sipp(name or f"caller-{number}-{port}", argv, workdir).start()
