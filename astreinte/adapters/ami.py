@@ -115,8 +115,7 @@ class Ami:
                 self._pending.pop(msg.action_id, None)
                 if not future.done():
                     future.set_result(collected)
-            if msg.response:
-                return
+            return   # a response, or an item of a list we asked for
         if msg.event:
             for handler in self._handlers:
                 try:

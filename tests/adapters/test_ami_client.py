@@ -1,0 +1,162 @@
+"""The AMI client against a fake AMI server on a free port (no Asterisk needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from astreinte.adapters.ami import Ami
+from astreinte.config import AmiSettings
+from astreinte.domain.errors import FatalLinkError, LinkError
+from astreinte.wire.ami import AmiParser, Message
+
+
+class FakeAmi:
+    """Speaks enough AMI: Login, Ping, DBPut, a list action, and events on demand."""
+
+    def __init__(self, secret: str = "secret") -> None:
+        self.secret = secret
+        self.logins = 0
+        self.actions: list[Message] = []
+        self.writers: list[asyncio.StreamWriter] = []
+        self.silent = False
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        parser = AmiParser()
+        parser.banner = "client"
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(4096):
+                for msg in parser.feed(data):
+                    self.actions.append(msg)
+                    self._answer(msg, writer)
+        writer.close()
+
+    def _answer(self, msg: Message, writer: asyncio.StreamWriter) -> None:
+        aid = msg.action_id
+        action = msg.get("Action")
+        if self.silent:
+            return
+        if action == "Login":
+            if msg.get("Secret") == self.secret:
+                self.logins += 1
+                writer.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: Authentication accepted\r\n\r\n".encode())
+            else:
+                writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Authentication failed\r\n\r\n".encode())
+        elif action == "PJSIPShowEndpoints":
+            writer.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n".encode())
+            for name in ("alice", "bob"):
+                writer.write(f"Event: EndpointList\r\nActionID: {aid}\r\nObjectName: {name}\r\n\r\n".encode())
+            writer.write(f"Event: EndpointListComplete\r\nActionID: {aid}\r\nEventList: Complete\r\n\r\n".encode())
+        elif action == "Bogus":
+            writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Invalid/unknown command\r\n\r\n".encode())
+        else:
+            writer.write(f"Response: Success\r\nActionID: {aid}\r\n\r\n".encode())
+
+    def event(self, text: str) -> None:
+        for writer in self.writers:
+            writer.write(text.encode())
+
+    def drop_clients(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        self.writers.clear()
+
+    async def close(self) -> None:
+        self.drop_clients()
+        if self.server:
+            self.server.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAmi]:
+    server = FakeAmi()
+    yield server
+    await server.close()
+
+
+async def _running(ami: Ami) -> asyncio.Task[None]:
+    task = asyncio.create_task(ami.run())
+    assert await ami.wait_connected(5)
+    return task
+
+
+async def test_actions_lists_and_events(fake: FakeAmi) -> None:
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    events: list[Message] = []
+    ami.on_event(events.append)
+    task = await _running(ami)
+    try:
+        await ami.db_put("astreinte", "support/chain", "PJSIP/alice")
+        put = [m for m in fake.actions if m.get("Action") == "DBPut"][0]
+        assert (put.get("Family"), put.get("Key"), put.get("Val")) == ("astreinte", "support/chain", "PJSIP/alice")
+        listing = await ami.action("PJSIPShowEndpoints")
+        assert [m.get("ObjectName") for m in listing[1:-1]] == ["alice", "bob"]
+        with pytest.raises(LinkError, match="Invalid/unknown"):
+            await ami.action("Bogus")
+        fake.event("Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n")
+        for _ in range(50):
+            if events:
+                break
+            await asyncio.sleep(0.01)
+        assert [e.event for e in events] == ["FullyBooted"]
+    finally:
+        task.cancel()
+
+
+async def test_reconnects_and_reruns_login_hooks(fake: FakeAmi) -> None:
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    hooks: list[int] = []
+
+    async def hook() -> None:
+        hooks.append(fake.logins)
+
+    ami.on_login(hook)
+    task = await _running(ami)
+    try:
+        fake.drop_clients()
+        for _ in range(100):
+            if fake.logins == 2 and ami.connected:
+                break
+            await asyncio.sleep(0.02)
+        assert fake.logins == 2 and hooks == [1, 2]
+        await ami.db_put("a", "b", "c")
+    finally:
+        task.cancel()
+
+
+async def test_action_while_down_fails_at_once() -> None:
+    ami = Ami(AmiSettings("127.0.0.1", 1, "astreinte", "secret"))
+    with pytest.raises(LinkError, match="not connected"):
+        await ami.db_put("a", "b", "c")
+
+
+async def test_action_without_answer_times_out(fake: FakeAmi) -> None:
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"), action_timeout=0.3)
+    task = await _running(ami)
+    try:
+        fake.silent = True
+        with pytest.raises(LinkError, match="no answer"):
+            await ami.db_put("a", "b", "c")
+    finally:
+        task.cancel()
+
+
+async def test_bad_secret_is_fatal(fake: FakeAmi) -> None:
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "wrong"))
+    with pytest.raises(FatalLinkError, match="refused user 'astreinte'") as info:
+        await asyncio.wait_for(ami.run(), 5)
+    assert "wrong" not in str(info.value)

@@ -1,0 +1,133 @@
+"""The ARI client against a fake ARI (aiohttp server on a free port): REST errors, events, reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from astreinte.adapters.ari import Ari, AriError, Connected, Disconnected
+from astreinte.config import AriSettings
+from astreinte.domain.errors import FatalLinkError
+from astreinte.wire import ari_events as a
+
+
+class FakeAri:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.sockets: list[web.WebSocketResponse] = []
+        self.connections = 0
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/ari/events", self.events)
+        app.router.add_route("*", "/ari/{tail:.*}", self.rest)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}"
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == "Basic YXN0cmVpbnRlOnNlY3JldA=="  # astreinte:secret
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        if not self._authorized(request):
+            return web.Response(status=401)
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.connections += 1
+        self.sockets.append(ws)
+        async for _ in ws:
+            pass
+        return ws
+
+    async def rest(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.Response(status=401)
+        self.requests.append((request.method, request.path, dict(request.query)))
+        if request.method == "DELETE" and request.path.endswith("/gone"):
+            return web.json_response({"message": "Channel not found"}, status=404)
+        if "/broken" in request.path:
+            return web.json_response({"message": "Internal"}, status=500)
+        if request.path == "/ari/endpoints/PJSIP":
+            return web.json_response([{"technology": "PJSIP", "resource": "alice", "state": "online"}])
+        return web.Response(status=204)
+
+    async def send(self, event: dict[str, Any]) -> None:
+        for ws in self.sockets:
+            if not ws.closed:
+                await ws.send_str(json.dumps(event))
+
+    async def drop(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
+        self.sockets.clear()
+
+    async def close(self) -> None:
+        await self.drop()
+        if self.runner:
+            await self.runner.cleanup()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAri]:
+    server = FakeAri()
+    yield server
+    await server.close()
+
+
+async def test_rest_calls_and_errors(fake: FakeAri) -> None:
+    url = await fake.start()
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte")) as ari:
+        await ari.originate("c1-L1", "PJSIP/alice", app_args="leg,c1", caller_id='"ASTREINTE support" <0611>',
+                            timeout=30, originator="c1")
+        method, path, query = fake.requests[-1]
+        assert (method, path) == ("POST", "/ari/channels/c1-L1")
+        assert query == {"endpoint": "PJSIP/alice", "app": "astreinte", "appArgs": "leg,c1",
+                         "callerId": '"ASTREINTE support" <0611>', "timeout": "30", "originator": "c1"}
+        assert await ari.hangup("gone") is False
+        with pytest.raises(AriError, match="HTTP 500"):
+            await ari.answer("broken")
+        assert (await ari.endpoints())[0]["state"] == "online"
+
+
+async def test_bad_credentials_are_fatal(fake: FakeAri) -> None:
+    url = await fake.start()
+    async with Ari(AriSettings(url, "astreinte", "wrong", "astreinte")) as ari:
+        with pytest.raises(FatalLinkError, match="refused user 'astreinte'"):
+            await ari.answer("c1")
+        with pytest.raises(FatalLinkError):
+            async for _ in ari.events():
+                pass
+
+
+async def test_events_survive_a_dropped_websocket(fake: FakeAri) -> None:
+    url = await fake.start()
+    seen: list[object] = []
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte")) as ari:
+
+        async def read() -> None:
+            async for item in ari.events():
+                seen.append(item)
+                if isinstance(item, Connected) and item.attempt == 1:
+                    await fake.send({"type": "StasisStart", "args": ["1000"],
+                                     "channel": {"id": "c1", "name": "PJSIP/trunk-1"}})
+                    await fake.send(["not", "an", "object"])  # type: ignore[arg-type]
+                    await fake.send({"type": "StasisEnd", "channel": {"id": "c1", "name": "PJSIP/trunk-1"}})
+                elif isinstance(item, a.StasisEnd):
+                    await fake.drop()
+                elif isinstance(item, Connected) and item.attempt == 2:
+                    return
+
+        await asyncio.wait_for(read(), 10)
+    kinds = [type(item).__name__ for item in seen]
+    assert kinds == ["Connected", "StasisStart", "StasisEnd", "Disconnected", "Connected"]
+    assert isinstance(seen[3], Disconnected)
+    assert fake.connections == 2
