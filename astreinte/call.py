@@ -76,6 +76,7 @@ class CallSession:
         self.playbacks: dict[str, str] = {}      # live playback id -> "greeting" | "hold" | leg id
         self.ringing_caller = False
         self.bridge_id: str | None = None
+        self.connected_at: datetime | None = None
         self.caller_gone = False
         self.started = services.clock()
         self._seq = 0
@@ -175,7 +176,8 @@ class CallSession:
             case a.ChannelStateChange(channel=ch) if ch.id in self.legs and ch.state == "Ringing":
                 return (h.LegRinging(ch.id),)
             case a.ChannelDtmfReceived(channel=ch, digit=digit) if ch.id in self.legs:
-                self.trace("%s pressed %s", self.legs[ch.id].target.person, digit[:1])
+                if self.bridge_id is None:
+                    self.trace("%s pressed %s", self.legs[ch.id].target.person, digit[:1])
                 return (h.DigitReceived(ch.id, digit),)
             case a.ChannelDestroyed(channel=ch, cause=cause, cause_txt=txt) if ch.id in self.legs:
                 self._register(ch.id, None)
@@ -220,6 +222,9 @@ class CallSession:
             case h.Cancel(leg=leg):
                 self.cancelled.add(leg)
                 if leg in self.legs:
+                    dial = self.legs[leg]
+                    if leg not in self.answered_legs:
+                        self.trace("stop ringing %s on %s", dial.target.person, dial.phone)
                     await s.ari.hangup(leg)
             case h.PlayConfirmation(leg=leg):
                 assert self.team is not None
@@ -249,8 +254,13 @@ class CallSession:
                 if not self.caller_gone:
                     await s.ari.hangup(self.id)
             case h.Finished(outcome=outcome, answered_by=who):
-                waited = (s.clock() - self.started).total_seconds()
-                self.trace("finished: %s%s after %.1f s", outcome, f" by {who}" if who else "", waited)
+                end = s.clock()
+                if self.connected_at is not None:
+                    self.trace("finished: answered by %s; the caller waited %.1f s for a human, talked %.1f s",
+                               who, (self.connected_at - self.started).total_seconds(),
+                               (end - self.connected_at).total_seconds())
+                else:
+                    self.trace("finished: %s after %.1f s", outcome, (end - self.started).total_seconds())
 
     async def _connect(self, leg: str) -> None:
         s = self.s
@@ -259,6 +269,7 @@ class CallSession:
         self.bridge_id = self._next_id("bridge")
         await s.ari.create_bridge(self.bridge_id)
         await s.ari.add_to_bridge(self.bridge_id, self.id, leg)
+        self.connected_at = s.clock()
         self.trace("bridged with %s", self.legs[leg].target.person)
 
     # --- media helpers ------------------------------------------------------------

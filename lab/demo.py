@@ -28,7 +28,9 @@ from lab.pbx import REPO, LabPbx, LabUnavailable
 RUN_ID = "demo"
 NUMBER = "1999"
 PORTS = {"alice": 5081, "bob": 5082, "carol": 5083, "dave": 5084, "reception": 5085}
-console = Console(highlight=False)
+MOBILE_PORT = 5086
+HOLD_S = 18
+console = Console(highlight=False, width=max(110, Console().width))
 
 
 def demo_config(workdir: Path) -> Path:
@@ -67,13 +69,18 @@ async def main() -> int:
         behaviour = {}
         for i, link in enumerate(chain):
             behaviour[link["person"]] = "rings, never answers" if i == 0 else "answers after 1 s, presses 1"
+            until = datetime.fromisoformat(link["until"]).strftime("%a %d %b %H:%M")
             table.add_row(str(link["level"]), link["layer"], link["name"], ", ".join(link["phones"]),
-                          link["until"], behaviour[link["person"]])
+                          until, behaviour[link["person"]])
         console.print(table)
         for i, link in enumerate(chain):
-            person = link["person"]
             kind = "noanswer" if i == 0 else "dtmf1"
-            started.append(await phones.phone(person, PORTS[person], kind, workdir, ring_ms=1000))
+            for phone in link["phones"]:
+                if phone.startswith("PJSIP/"):
+                    name = phone.removeprefix("PJSIP/")
+                    started.append(await phones.phone(name, PORTS[name], kind, workdir, ring_ms=1000))
+                else:  # a mobile, dialed through asterisk.outbound (the lab's trunk-out): it rings, unanswered
+                    started.append(await phones.phone("mobile", MOBILE_PORT, "noanswer", workdir))
         daemon = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "astreinte", "--config", str(config), "run",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -94,8 +101,8 @@ async def main() -> int:
             console.print("[red]the daemon did not start:[/]\n" + "\n".join(lines))
             return 1
         console.print(f"\nDialing {NUMBER} from 0611223344 on the trunk "
-                      "(the caller hangs up 4 s after being bridged)...\n")
-        caller = await phones.call(NUMBER, workdir, hold_ms=4000)
+                      f"(the caller stays on the line {HOLD_S} s, then hangs up)...\n")
+        caller = await phones.call(NUMBER, workdir, hold_ms=HOLD_S * 1000)
         rc = await caller.done(90)
         for _ in range(50):
             if any("finished:" in line for line in lines):

@@ -1,0 +1,429 @@
+"""The hunt: a pure state machine that walks the escalation chain (events in, commands out).
+
+    hunt = Hunt(call_id, targets, policy, unreachable=..., busy_people=...)
+    send(hunt.start(now))                        # Dials, while the greeting plays
+    loop: event = next event, or TimerExpired() once hunt.deadline has passed
+          send(hunt.handle(event, now))          # until a Finished command comes out
+
+A *step* is what rings together: one level (every phone of every person on that
+level) for ``linear``, the whole chain for ``ringall``; the steps are walked
+``rounds`` times.  A step ends when none of its legs is still ringing or
+confirming: at once when every phone failed or was skipped, otherwise at its
+ring timeout, extended for a callee who is confirming.
+
+    hunting ──accept, greeting still playing──▶ accepted ──GreetingFinished──▶ connected
+       │  ╰──────────accept, greeting over────────────────────────────────────────▲  │
+       │  ◀──accepted callee hangs up (next step)── accepted                          │
+       ├──chain exhausted, greeting still playing──▶ exhausted ──GreetingFinished──┐  │
+       ├──chain exhausted, greeting over──▶ StartVoicemail | HangupCaller ◀────────┘  │
+       │                                         Finished(voicemail | failed)         │
+       └──CallerHungUp (from any phase but connected)──▶ Finished(abandoned)          │
+                          either side hangs up ──▶ Finished(answered) ◀───────────────┘
+
+Timers: the hunt never reads a clock.  ``deadline`` is the next instant it needs
+to be woken; the adapter sends ``TimerExpired()`` at (or after) it.  Only
+``TimerExpired`` fires timers: an answer or digit handled before it counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from astreinte.domain.hunt_events import (
+    Attempt,
+    AttemptResult,
+    CallerHungUp,
+    Cancel,
+    Command,
+    Connect,
+    Dial,
+    DigitReceived,
+    Event,
+    FailCause,
+    Finished,
+    GreetingFinished,
+    HangupCaller,
+    LegAnswered,
+    LegFailed,
+    LegHungUp,
+    LegRinging,
+    Outcome,
+    PersonEngaged,
+    PersonReleased,
+    PhoneRegistered,
+    PhoneUnregistered,
+    PlayConfirmation,
+    PlayHoldMessage,
+    PromptFinished,
+    StartHoldMusic,
+    StartVoicemail,
+    StopPrompt,
+    TimerExpired,
+)
+
+Strategy = Literal["linear", "ringall"]
+NoAnswer = Literal["voicemail", "hangup"]
+Phase = Literal["new", "hunting", "accepted", "exhausted", "connected", "finished"]
+LegState = Literal["dialing", "ringing", "confirming", "accepted", "connected", "ended"]
+
+
+@dataclass(frozen=True)
+class HuntPolicy:
+    """How a team's chain is hunted (the ``hunt:`` block of a team)."""
+
+    strategy: Strategy = "linear"
+    ring_timeout: float = 20.0      # seconds a level rings (linear) or everything rings (ringall)
+    rounds: int = 1                 # how many times the whole chain is walked
+    confirm: bool = False           # callee must press 1 to accept
+    on_no_answer: NoAnswer = "voicemail"
+    confirm_timeout: float = 10.0   # seconds an answered callee has to press a digit
+    hold_message_every: float | None = 20.0  # seconds between "please hold" messages; None: never
+
+
+@dataclass(frozen=True)
+class Target:
+    """One level of the chain as the hunt sees it: a person and the phones rung together."""
+
+    level: int
+    person: str
+    name: str
+    phones: tuple[str, ...]
+
+
+_UNANSWERED: frozenset[LegState] = frozenset({"dialing", "ringing"})
+_IN_STEP: frozenset[LegState] = _UNANSWERED | {"confirming"}
+_FAILURE_RESULT: dict[FailCause, AttemptResult] = {
+    "busy": "busy", "unreachable": "unreachable", "congestion": "unreachable",
+    "no_answer": "no_answer", "rejected": "declined",
+}
+
+
+@dataclass
+class _Leg:
+    id: str
+    target: Target
+    phone: str
+    attempt: int                         # index in Hunt._attempts
+    state: LegState = "dialing"
+    prompt_playing: bool = False
+    confirm_by: datetime | None = None
+
+
+_LegFilter = Callable[[_Leg], bool]
+
+
+def _steps(targets: Sequence[Target], strategy: Strategy) -> list[list[Target]]:
+    if not targets:
+        return []
+    if strategy == "ringall":
+        return [list(targets)]
+    levels = sorted({t.level for t in targets})
+    return [[t for t in targets if t.level == level] for level in levels]
+
+
+class Hunt:
+    """One call's hunt. Feed it events with the instant they happened; send the commands it returns."""
+
+    def __init__(
+        self,
+        call_id: str,
+        targets: Sequence[Target],
+        policy: HuntPolicy,
+        *,
+        unreachable: frozenset[str] = frozenset(),
+        busy_people: frozenset[str] = frozenset(),
+        greeting_playing: bool = True,
+    ) -> None:
+        self.call_id = call_id
+        self.policy = policy
+        self.started_at: datetime | None = None
+        self.connected_at: datetime | None = None
+        self.finished_at: datetime | None = None
+        self.outcome: Outcome | None = None
+        self.answered_by: str | None = None
+        self._steps = _steps(targets, policy.strategy)
+        self._total_steps = len(self._steps) * max(1, policy.rounds)
+        self._position = -1                   # index over rounds × steps
+        self._unreachable = set(unreachable)
+        self._busy = set(busy_people)
+        self._greeting_playing = greeting_playing
+        self._phase: Phase = "new"
+        self._legs: dict[str, _Leg] = {}
+        self._attempts: list[Attempt] = []
+        self._ring_until: datetime | None = None
+        self._hold_message_at: datetime | None = None
+        self._chosen: _Leg | None = None      # the accepted, then connected, leg
+
+    # ── what the adapter and the call log read ──────────────────────────────
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every phone tried or skipped, in order; final once ``Finished`` was returned."""
+        return list(self._attempts)
+
+    @property
+    def finished(self) -> bool:
+        return self._phase == "finished"
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When to send ``TimerExpired()`` next; None: no timer (wait for events only)."""
+        if self._phase != "hunting":
+            return None
+        due = [self._ring_until, self._hold_message_at]
+        due += [leg.confirm_by for leg in self._legs.values() if leg.state == "confirming"]
+        return min((at for at in due if at is not None), default=None)
+
+    # ── entry points ─────────────────────────────────────────────────────────
+
+    def start(self, now: datetime) -> list[Command]:
+        """Ring the first step. Call once, right after starting the greeting (if any)."""
+        if self._phase != "new":
+            raise RuntimeError(f"hunt {self.call_id} already started")
+        self.started_at = now
+        self._phase = "hunting"
+        out: list[Command] = []
+        self._next_step(now, out)
+        if self._phase == "hunting" and not self._greeting_playing:
+            self._start_hold(now, out)
+        return out
+
+    def handle(self, event: Event, now: datetime) -> list[Command]:
+        """Apply ``event`` (which happened at ``now``); return the commands to send, in order."""
+        if self._phase == "new":
+            raise RuntimeError(f"hunt {self.call_id} not started")
+        out: list[Command] = []
+        if self._phase == "finished":
+            return out
+        match event:
+            case LegRinging(leg=leg_id):
+                leg = self._live(leg_id, {"dialing"})
+                if leg is not None:
+                    leg.state = "ringing"
+            case LegAnswered(leg=leg_id):
+                leg = self._live(leg_id, _UNANSWERED)
+                if leg is not None:
+                    self._answered(leg, now, out)
+            case DigitReceived(leg=leg_id, digit=digit):
+                leg = self._live(leg_id, {"confirming"})
+                if leg is not None and digit == "1":
+                    self._accept(leg, now, out)
+                elif leg is not None and digit == "2":
+                    self._cancel(leg, "declined", now, out)
+                    self._step_over_if_idle(now, out)
+            case PromptFinished(leg=leg_id):
+                if (leg := self._legs.get(leg_id)) is not None:
+                    leg.prompt_playing = False
+            case LegFailed(leg=leg_id, cause=cause):
+                self._leg_gone(leg_id, _FAILURE_RESULT.get(cause, "no_answer"), now, out)
+            case LegHungUp(leg=leg_id):
+                self._leg_gone(leg_id, "no_answer", now, out)
+            case GreetingFinished():
+                self._greeting_finished(now, out)
+            case CallerHungUp():
+                self._caller_hung_up(now, out)
+            case TimerExpired():
+                self._timer_expired(now, out)
+            case PhoneRegistered(phone=phone):
+                self._unreachable.discard(phone)
+            case PhoneUnregistered(phone=phone):
+                self._unreachable.add(phone)
+                self._drop_ringing(lambda leg: leg.phone == phone, "unreachable", now, out)
+            case PersonEngaged(person=person):
+                self._busy.add(person)
+                self._drop_ringing(lambda leg: leg.target.person == person, "busy", now, out)
+            case PersonReleased(person=person):
+                self._busy.discard(person)
+        return out
+
+    # ── transitions ──────────────────────────────────────────────────────────
+
+    def _answered(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
+        if not self.policy.confirm:
+            self._accept(leg, now, out)
+            return
+        leg.state = "confirming"
+        leg.prompt_playing = True
+        leg.confirm_by = now + timedelta(seconds=self.policy.confirm_timeout)
+        out.append(PlayConfirmation(leg.id, leg.target))
+
+    def _accept(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
+        self._chosen = leg
+        self._ring_until = None
+        self._hold_message_at = None
+        if self._greeting_playing:
+            self._phase = "accepted"
+            leg.state = "accepted"
+            if leg.prompt_playing:
+                out.append(StopPrompt(leg.id))
+        else:
+            self._connect(leg, now, out)
+        for other in self._legs.values():
+            if other is not leg and other.state in _IN_STEP:
+                self._cancel(other, "cancelled", now, out)
+
+    def _connect(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
+        out.append(Connect(leg.id))
+        leg.state = "connected"
+        self._phase = "connected"
+        self.connected_at = now
+        self.answered_by = leg.target.person
+        self._end_attempt(leg, "answered", now)
+
+    def _leg_gone(self, leg_id: str, result: AttemptResult, now: datetime, out: list[Command]) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is None or leg.state == "ended":
+            return
+        if leg.state == "connected":
+            leg.state = "ended"
+            out.append(HangupCaller("call_completed"))
+            self._finish("answered", now, out)
+            return
+        was = leg.state
+        self._end(leg, result if was in _UNANSWERED else "declined", now)
+        if was == "accepted":                 # took the call, hung up before the greeting ended
+            self._chosen = None
+            self._phase = "hunting"
+            self._next_step(now, out)
+        else:
+            self._step_over_if_idle(now, out)
+
+    def _greeting_finished(self, now: datetime, out: list[Command]) -> None:
+        if not self._greeting_playing:
+            return
+        self._greeting_playing = False
+        if self._phase == "accepted" and self._chosen is not None:
+            self._connect(self._chosen, now, out)
+        elif self._phase == "exhausted":
+            self._give_up(now, out)
+        elif self._phase == "hunting":
+            self._start_hold(now, out)
+
+    def _caller_hung_up(self, now: datetime, out: list[Command]) -> None:
+        if self._phase == "connected" and self._chosen is not None:
+            out.append(Cancel(self._chosen.id))
+            self._chosen.state = "ended"
+            self._finish("answered", now, out)
+            return
+        for leg in self._legs.values():
+            if leg.state in _IN_STEP or leg.state == "accepted":
+                self._cancel(leg, "cancelled", now, out)
+        self._finish("abandoned", now, out)
+
+    def _timer_expired(self, now: datetime, out: list[Command]) -> None:
+        if self._phase != "hunting":
+            return
+        for leg in list(self._legs.values()):
+            if leg.state == "confirming" and leg.confirm_by is not None and leg.confirm_by <= now:
+                self._cancel(leg, "declined", now, out)
+        if self._ring_until is not None and self._ring_until <= now:
+            self._ring_until = None           # callees still confirming keep the step open
+            self._drop_ringing(lambda leg: True, "no_answer", now, out)
+        self._step_over_if_idle(now, out)
+        if self._phase == "hunting" and self._hold_message_at is not None and self._hold_message_at <= now:
+            out.append(PlayHoldMessage())
+            self._schedule_hold_message(now)
+
+    def _drop_ringing(
+        self, which: _LegFilter, result: AttemptResult, now: datetime, out: list[Command]
+    ) -> None:
+        if self._phase != "hunting":
+            return
+        for leg in list(self._legs.values()):
+            if leg.state in _UNANSWERED and which(leg):
+                self._cancel(leg, result, now, out)
+        self._step_over_if_idle(now, out)
+
+    # ── walking the chain ────────────────────────────────────────────────────
+
+    def _step_over_if_idle(self, now: datetime, out: list[Command]) -> None:
+        if self._phase == "hunting" and not any(leg.state in _IN_STEP for leg in self._legs.values()):
+            self._next_step(now, out)
+
+    def _next_step(self, now: datetime, out: list[Command]) -> None:
+        """Ring the next step that has a phone to ring; skipped phones are logged on the way."""
+        self._ring_until = None
+        while self._position + 1 < self._total_steps:
+            self._position += 1
+            if self._ring_step(self._steps[self._position % len(self._steps)], now, out):
+                self._ring_until = now + timedelta(seconds=self.policy.ring_timeout)
+                return
+        if self._greeting_playing:
+            self._phase = "exhausted"         # let the greeting end before voicemail or goodbye
+        else:
+            self._give_up(now, out)
+
+    def _ring_step(self, step: list[Target], now: datetime, out: list[Command]) -> bool:
+        round_ = self._position // len(self._steps) + 1
+        seen: set[str] = set()
+        dialed = False
+        for target in step:
+            for phone in target.phones:
+                if phone in seen:
+                    continue
+                seen.add(phone)
+                skipped: AttemptResult | None = (
+                    "busy" if target.person in self._busy
+                    else "unreachable" if phone in self._unreachable
+                    else None
+                )
+                leg_id = None if skipped else f"{self.call_id}-L{len(self._legs) + 1}"
+                self._attempts.append(Attempt(target.level, target.person, phone, skipped, now,
+                                              now if skipped else None, round_, leg_id))
+                if leg_id is not None:
+                    self._legs[leg_id] = _Leg(leg_id, target, phone, len(self._attempts) - 1)
+                    out.append(Dial(leg_id, target, phone))
+                    dialed = True
+        return dialed
+
+    def _give_up(self, now: datetime, out: list[Command]) -> None:
+        if self.policy.on_no_answer == "voicemail":
+            out.append(StartVoicemail())
+            self._finish("voicemail", now, out)
+        else:
+            out.append(HangupCaller("nobody_available"))
+            self._finish("failed", now, out)
+
+    def _finish(self, outcome: Outcome, now: datetime, out: list[Command]) -> None:
+        self._phase = "finished"
+        self.outcome = outcome
+        self.finished_at = now
+        self._ring_until = self._hold_message_at = None
+        out.append(Finished(outcome, self.answered_by if outcome == "answered" else None))
+
+    # ── small pieces ─────────────────────────────────────────────────────────
+
+    def _start_hold(self, now: datetime, out: list[Command]) -> None:
+        out.append(StartHoldMusic())
+        self._schedule_hold_message(now)
+
+    def _schedule_hold_message(self, now: datetime) -> None:
+        every = self.policy.hold_message_every
+        self._hold_message_at = now + timedelta(seconds=every) if every else None
+
+    def _live(self, leg_id: str, states: Collection[LegState]) -> _Leg | None:
+        leg = self._legs.get(leg_id)
+        if leg is None or leg.state not in states or self._phase != "hunting":
+            return None
+        return leg
+
+    def _cancel(self, leg: _Leg, result: AttemptResult, now: datetime, out: list[Command]) -> None:
+        out.append(Cancel(leg.id))
+        self._end(leg, result, now)
+
+    def _end(self, leg: _Leg, result: AttemptResult, now: datetime) -> None:
+        leg.state = "ended"
+        leg.confirm_by = None
+        self._end_attempt(leg, result, now)
+
+    def _end_attempt(self, leg: _Leg, result: AttemptResult, now: datetime) -> None:
+        self._attempts[leg.attempt] = replace(self._attempts[leg.attempt], result=result, ended_at=now)
+
+
