@@ -51,6 +51,8 @@ class Services:
     schedule: Schedule
     prompts: PromptBook
     unreachable: Callable[[], frozenset[str]] = frozenset
+    busy_people: Callable[[], frozenset[str]] = frozenset
+    engaged: Callable[[str, str, bool], None] = lambda person, call_id, talking: None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -67,7 +69,7 @@ class CallSession:
         self.number = number
         self.id = caller.id
         self._register = register               # router: map a channel id to this session (None: forget)
-        self.queue: asyncio.Queue[a.Event] = asyncio.Queue()
+        self.queue: asyncio.Queue[a.Event | h.Event] = asyncio.Queue()
         self.team: Team | None = None
         self.hunt: Hunt | None = None
         self.legs: dict[str, h.Dial] = {}        # leg id (= its channel id) -> how it was dialed
@@ -77,13 +79,15 @@ class CallSession:
         self.ringing_caller = False
         self.bridge_id: str | None = None
         self.connected_at: datetime | None = None
+        self.engaged_person: str | None = None
         self.caller_gone = False
         self.started = services.clock()
         self._seq = 0
 
     # --- plumbing ---------------------------------------------------------------
 
-    def feed(self, event: a.Event) -> None:
+    def feed(self, event: a.Event | h.Event) -> None:
+        """An ARI event about this call, or a hunt event from the router (presence, people engaged)."""
         self.queue.put_nowait(event)
 
     def trace(self, message: str, *args: object) -> None:
@@ -133,7 +137,7 @@ class CallSession:
         await s.ari.answer(self.id)
         await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
         self.trace("greeting playing")
-        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable())
+        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people())
         self.hunt = hunt
         await self._execute(hunt.start(s.clock()))
         while not hunt.finished:
@@ -152,8 +156,10 @@ class CallSession:
                 await s.ari.hangup(self.id)
                 self.caller_gone = True
 
-    def _translate(self, event: a.Event) -> Iterable[h.Event]:
+    def _translate(self, event: a.Event | h.Event) -> Iterable[h.Event]:
         """ARI event -> the hunt's events (none for what the hunt does not care about)."""
+        if not isinstance(event, a.Event):
+            return (event,)
         match event:
             case a.PlaybackStarted():
                 return ()
@@ -270,6 +276,8 @@ class CallSession:
         await s.ari.create_bridge(self.bridge_id)
         await s.ari.add_to_bridge(self.bridge_id, self.id, leg)
         self.connected_at = s.clock()
+        self.engaged_person = self.legs[leg].target.person
+        s.engaged(self.engaged_person, self.id, True)
         self.trace("bridged with %s", self.legs[leg].target.person)
 
     # --- media helpers ------------------------------------------------------------
@@ -339,3 +347,5 @@ class CallSession:
         for leg in self.legs:
             self._register(leg, None)
         self._register(self.id, None)
+        if self.engaged_person is not None:
+            self.s.engaged(self.engaged_person, self.id, False)

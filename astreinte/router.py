@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from astreinte.adapters.ari import Connected, Disconnected
 from astreinte.call import CallSession, Services
+from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.wire import ari_events as a
 
@@ -36,6 +37,10 @@ class Router:
         self.services = services
         self.presence = Presence()
         services.unreachable = self.presence.offline
+        services.busy_people = self._busy_people
+        services.engaged = self._engaged
+        self.talking: dict[str, str] = {}              # person -> the call they are talking on
+        self.sessions: dict[str, CallSession] = {}     # call id -> session
         self.channels: dict[str, CallSession] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.accepting = True
@@ -88,11 +93,33 @@ class Router:
                 self.presence.update(tech, res, state)
                 if previous != state:
                     log.info("phone %s/%s is %s", tech, res, state)
+                    phone = f"{tech}/{res}"
+                    if state == "offline":
+                        self._broadcast(h.PhoneUnregistered(phone))
+                    elif state == "online":
+                        self._broadcast(h.PhoneRegistered(phone))
             case (a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) | a.ChannelStateChange(channel=ch)
                   | a.ChannelDtmfReceived(channel=ch) | a.ChannelHangupRequest(channel=ch)):
                 session = self.channels.get(ch.id)
                 if session is not None:
                     session.feed(event)
+
+    def _busy_people(self) -> frozenset[str]:
+        return frozenset(self.talking)
+
+    def _engaged(self, person: str, call_id: str, talking: bool) -> None:
+        """A person started (or stopped) talking on an astreinte call: other hunts skip (or may ring) them."""
+        if talking:
+            self.talking[person] = call_id
+            self._broadcast(h.PersonEngaged(person), but=call_id)
+        elif self.talking.get(person) == call_id:
+            del self.talking[person]
+            self._broadcast(h.PersonReleased(person), but=call_id)
+
+    def _broadcast(self, event: h.Event, but: str | None = None) -> None:
+        for call_id, session in self.sessions.items():
+            if call_id != but:
+                session.feed(event)
 
     def _new_call(self, channel: a.Channel, number: str) -> None:
         if not self.accepting:
@@ -102,9 +129,15 @@ class Router:
             return
         session = CallSession(self.services, channel, number, self._register)
         self._register(channel.id, session)
+        self.sessions[channel.id] = session
         task = asyncio.get_running_loop().create_task(session.run(), name=f"call-{channel.id}")
         self.tasks[channel.id] = task
-        task.add_done_callback(lambda _t: self.tasks.pop(channel.id, None))
+
+        def done(_task: asyncio.Task[None]) -> None:
+            self.tasks.pop(channel.id, None)
+            self.sessions.pop(channel.id, None)
+
+        task.add_done_callback(done)
 
     async def _hangup(self, channel_id: str) -> None:
         try:

@@ -26,4 +26,9 @@ def main() -> None:
 
 
 # Sub-command modules import ``main`` and register themselves.
+from astreinte.cli import check as _check  # noqa: E402,F401
+from astreinte.cli import override as _override  # noqa: E402,F401
+from astreinte.cli import rota as _rota  # noqa: E402,F401
 from astreinte.cli import run as _run  # noqa: E402,F401
+from astreinte.cli import schedule as _schedule  # noqa: E402,F401
+from astreinte.cli import who as _who  # noqa: E402,F401

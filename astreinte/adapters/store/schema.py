@@ -1,0 +1,69 @@
+"""The store's schema, as ``sqlite_utils.Migrations`` applied in order at every open (idempotent).
+
+To extend the store (calls, attempts, messages…), append a new ``@MIGRATIONS()`` function
+at the end; never edit one that has shipped. Append-only tables get triggers that refuse
+UPDATE and DELETE, so the publication log stays a proof.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("astreinte")
+
+APPEND_ONLY = ("publications", "publication_changes")
+
+
+def append_only(db: Database, table: str) -> None:
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
+@MIGRATIONS()
+def m001_rotas(db: Database) -> None:
+    """The rota as last published, CLI overrides, and the append-only publication log."""
+    db.table("rota_people").create(
+        {"id": str, "name": str, "phones": str, "work_hours": str}, pk="id"
+    )
+    db.table("rota_teams").create(
+        {"id": str, "position": int, "numbers": str, "greeting": str, "service_hours": str,
+         "outside_service_dial": str, "hunt": str},
+        pk="id",
+    )
+    db.table("rota_layers").create(
+        {"team": str, "position": int, "name": str, "members": str, "every_days": int,
+         "handoff": str, "handoff_weekday": int, "start": str},
+        pk=("team", "name"),
+    )
+    db.table("rota_overrides").create(
+        {"id": str, "team": str, "layer": str, "person": str, "start": str, "end": str, "reason": str},
+        pk="id",
+    )
+    db.table("overrides").create(
+        {"id": int, "team": str, "layer": str, "person": str, "start": str, "end": str, "reason": str,
+         "author": str, "created_at": str, "removed_at": str, "removed_by": str},
+        pk="id",
+    )
+    db.table("overrides").create_index(["removed_at"])
+    db.table("publications").create(
+        {"id": int, "at": str, "source": str, "author": str, "content_hash": str,
+         "horizon_start": str, "horizon_end": str, "added": int, "removed": int, "content": str},
+        pk="id",
+    )
+    db.table("publication_changes").create(
+        {"id": int, "publication": int, "person": str, "team": str, "layer": str, "change": str,
+         "start": str, "end": str},
+        pk="id",
+        foreign_keys=[("publication", "publications", "id")],
+    )
+    db.table("publication_changes").create_index(["person", "start"])
+    db.table("published_shifts").create(
+        {"team": str, "layer": str, "person": str, "start": str, "end": str, "override": int, "reason": str},
+    )
+    db.table("published_shifts").create_index(["team", "layer", "start"])
+    for table in APPEND_ONLY:
+        append_only(db, table)

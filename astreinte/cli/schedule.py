@@ -1,0 +1,87 @@
+"""``astreinte schedule``: the shifts of a period, as a table, JSON or an iCalendar file."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import click
+
+from astreinte.cli import main
+from astreinte.cli.display import iso, load_config, parse_day_or_instant, schedule_of, short
+
+DEFAULT_DAYS = 28
+
+
+@main.command()
+@click.option("--team", "-t", help="Only this team.")
+@click.option("--person", "-p", help="Only this person's shifts.")
+@click.option("--from", "from_text", metavar="DATE", help="Start: a date (local midnight) or ISO date-time [today].")
+@click.option("--to", "to_text", metavar="DATE", help=f"End (excluded) [start + {DEFAULT_DAYS} days].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--ics", "as_ics", is_flag=True, help="Print an iCalendar file (RFC 5545), one event per shift.")
+@click.pass_context
+def schedule(
+    ctx: click.Context, team: str | None, person: str | None, from_text: str | None, to_text: str | None,
+    as_json: bool, as_ics: bool,
+) -> None:
+    """List the shifts of a period: who holds which layer, from when to when.
+
+    Shifts overlapping the period are shown whole. A shift cut by an override shows as
+    the pieces around it plus the override itself.
+
+    \b
+    Examples:
+        astreinte schedule --from 2026-12-01 --to 2027-01-01
+        astreinte schedule --person dave --ics > dave.ics
+        astreinte schedule --team support --json
+    """
+    if as_json and as_ics:
+        raise click.UsageError("choose one of --json and --ics")
+    config = load_config(ctx)
+    zone = config.timezone
+    if team is not None and team not in config.teams:
+        raise click.BadParameter(f"unknown team {team!r} (teams: {', '.join(config.teams)})", param_hint="--team")
+    if person is not None and person not in config.people:
+        raise click.BadParameter(f"unknown person {person!r}", param_hint="--person")
+    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = parse_day_or_instant(from_text, zone, today, "--from")
+    end = parse_day_or_instant(to_text, zone, start + timedelta(days=DEFAULT_DAYS), "--to")
+    if end.timestamp() <= start.timestamp():
+        raise click.BadParameter("must be after --from", param_hint="--to")
+    plan = schedule_of(config)
+    shifts = [
+        shift
+        for team_id in ([team] if team else list(config.teams))
+        for shift in plan.shifts(team_id, start, end)
+        if person is None or shift.person.id == person
+    ]
+    shifts.sort(key=lambda s: (s.start, s.team, s.level))
+    if as_ics:
+        from astreinte.cli.ics import calendar
+
+        name = " ".join(filter(None, ["astreinte", team, person]))
+        click.echo(calendar(shifts, name, datetime.now(zone)).decode(), nl=False)
+    elif as_json:
+        click.echo(json.dumps({
+            "from": iso(start, zone),
+            "to": iso(end, zone),
+            "shifts": [
+                {"team": s.team, "layer": s.layer, "level": s.level, "person": s.person.id, "name": s.person.name,
+                 "start": iso(s.start, zone), "end": iso(s.end, zone), "override": s.override, "reason": s.reason}
+                for s in shifts
+            ],
+        }, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"Shifts from {short(start, zone)} to {short(end, zone)} ({zone.key})",
+                      title_justify="left")
+        for column in ("team", "layer", "person", "from", "to", "note"):
+            table.add_column(column)
+        for s in shifts:
+            note = f"override: {s.reason}" if s.override else ""
+            table.add_row(s.team, s.layer, f"{s.person.name} ({s.person.id})", short(s.start, zone),
+                          short(s.end, zone), note)
+        Console().print(table)

@@ -1,0 +1,166 @@
+"""``load(path) -> Config``: the YAML configuration, fully checked, as frozen values.
+
+Every problem in the file is collected and raised at once as a ``ConfigError`` whose
+problems carry file, line and key path (``config.yaml:42
+teams.support.layers[0].rotation.members[2]: unknown person 'carl'``). Unknown keys are
+errors. The grammar is documented in ``docs/rotas.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from astreinte.config import values
+from astreinte.config.nodes import Reader, compose, syntax_problem
+from astreinte.config.rotas import mapping_keys, read_overrides, read_people, read_teams
+from astreinte.config.settings import (
+    AmiSettings,
+    AriSettings,
+    AsteriskSettings,
+    PromptSettings,
+    read_asterisk,
+)
+from astreinte.domain.calendar import HolidayCalendar, HolidaySettings, supported_subdivisions
+from astreinte.domain.errors import ConfigError, Problem
+from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
+from astreinte.domain.schedule import Schedule
+
+__all__ = [
+    "AmiSettings",
+    "AriSettings",
+    "AsteriskSettings",
+    "Config",
+    "HolidaySettings",
+    "Layer",
+    "Override",
+    "Person",
+    "PromptSettings",
+    "Rotation",
+    "Team",
+    "load",
+]
+
+TOP_KEYS_REQUIRED = ("timezone", "asterisk", "people", "teams")
+TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration. ``database`` is already resolved against the file's folder."""
+
+    path: Path
+    timezone: ZoneInfo
+    database: Path
+    asterisk: AsteriskSettings
+    holidays: HolidaySettings
+    people: Mapping[str, Person]
+    teams: Mapping[str, Team]
+    overrides: tuple[Override, ...]
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def team_for_number(self, number: str) -> Team | None:
+        """The team a dialed number reaches (``+33180000000`` and ``1000`` both reach support)."""
+        team_id = self._numbers.get(number.strip())
+        return self.teams[team_id] if team_id is not None else None
+
+    @cached_property
+    def _numbers(self) -> dict[str, str]:
+        return {number: team.id for team in self.teams.values() for number in team.numbers}
+
+    @cached_property
+    def holiday_calendar(self) -> HolidayCalendar:
+        """``calendar(day) -> bool`` for the configured country and subdivision."""
+        return HolidayCalendar(self.holidays)
+
+    def schedule(self, extra_overrides: Iterable[Override] = ()) -> Schedule:
+        """A Schedule of this configuration; ``extra_overrides`` (CLI ones) rank after the file's."""
+        overrides = (*self.overrides, *extra_overrides)
+        return Schedule(self.teams, self.people, self.timezone, overrides, self.holiday_calendar)
+
+    def line(self, path: str) -> int | None:
+        """The line where a key path (``teams.support.service_hours``) is written, if known."""
+        return self.lines.get(path)
+
+
+def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check the configuration; raise ConfigError listing every problem."""
+    path = Path(path)
+    file = str(path)
+    environ = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(Problem(file, None, "", f"cannot read: {exc.strerror or exc}")) from None
+    except UnicodeDecodeError:
+        raise ConfigError(Problem(file, None, "", "not UTF-8 text")) from None
+    try:
+        root = compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(syntax_problem(exc, file)) from None
+    if root is None:
+        raise ConfigError(Problem(file, None, "", "the file is empty"))
+    reader = Reader(file)
+    fields = reader.mapping(root, "", required=TOP_KEYS_REQUIRED, optional=TOP_KEYS_OPTIONAL)
+    if fields is None:
+        raise ConfigError(reader.problems)
+    zone = reader.parse(fields["timezone"], "timezone", values.timezone) if "timezone" in fields else None
+    database = reader.string(fields["database"], "database") if "database" in fields else "astreinte.db"
+    base = path.parent
+    asterisk = read_asterisk(reader, fields.get("asterisk"), base, environ) if "asterisk" in fields else None
+    holidays = _holidays(reader, fields["holidays"]) if "holidays" in fields else HolidaySettings()
+    people = read_people(reader, fields["people"]) if "people" in fields else {}
+    person_ids = mapping_keys(fields.get("people"))     # written, valid or not: no cascading errors
+    declared_layers: dict[str, set[str]] = {}
+    teams: dict[str, Team] = {}
+    if "teams" in fields:
+        teams = read_teams(reader, fields["teams"], person_ids, holidays.country is not None, declared_layers)
+    overrides: tuple[Override, ...] = ()
+    if "overrides" in fields:
+        overrides = read_overrides(reader, fields["overrides"], teams, declared_layers, person_ids, zone)
+    if reader.problems or zone is None or asterisk is None or database is None:
+        raise ConfigError(reader.problems or [Problem(file, None, "", "invalid configuration")])
+    return Config(
+        path=path,
+        timezone=zone,
+        database=base / database,
+        asterisk=asterisk,
+        holidays=holidays,
+        people=people,
+        teams=teams,
+        overrides=overrides,
+        lines=dict(reader.lines),
+    )
+
+
+def _holidays(reader: Reader, node: yaml.Node) -> HolidaySettings:
+    fields = reader.mapping(node, "holidays", optional=("country", "subdivision"))
+    if not fields:
+        return HolidaySettings()
+    country = None
+    if "country" in fields and not reader.is_null(fields["country"]):
+        country = reader.string(fields["country"], "holidays.country")
+    subdivision = None
+    if "subdivision" in fields and not reader.is_null(fields["subdivision"]):
+        subdivision = reader.string(fields["subdivision"], "holidays.subdivision")
+    if country is None:
+        if subdivision is not None:
+            reader.error(fields["subdivision"], "holidays.subdivision", "needs holidays.country")
+        return HolidaySettings()
+    known = supported_subdivisions(country)
+    if known is None:
+        reader.error(fields["country"], "holidays.country",
+                     f"unknown country {values.shown(country)} (expected an ISO code such as FR)")
+        return HolidaySettings(country)   # the file is rejected anyway; avoids a cascading error
+    if subdivision is not None and subdivision not in known:
+        reader.error(fields["subdivision"], "holidays.subdivision",
+                     f"unknown subdivision {values.shown(subdivision)} for {country} "
+                     f"(expected one of: {', '.join(known[:20])}…)")
+        return HolidaySettings(country)
+    return HolidaySettings(country, subdivision)

@@ -1,0 +1,307 @@
+"""The ``people:``, ``teams:`` and ``overrides:`` blocks, read into domain values with located problems."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from astreinte.config import values
+from astreinte.config.nodes import Reader, child
+from astreinte.domain.hours import DAY_NAMES, HOLIDAYS, SELECTORS, HoursRule, WeekHours, Window
+from astreinte.domain.hunt import HuntPolicy
+from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
+
+HUNT_KEYS = ("strategy", "ring_timeout", "rounds", "confirm", "on_no_answer", "confirm_timeout")
+
+
+def read_hours(reader: Reader, node: yaml.Node | None, path: str) -> WeekHours | None:
+    """``{weekdays: "18:00-08:30", weekends: all-day, holidays: all-day, friday: [...]}``."""
+    fields = reader.mapping(node, path, optional=(*SELECTORS, HOLIDAYS))
+    if fields is None:
+        return None
+    rules: list[HoursRule] = []
+    ok = True
+    for selector, value in fields.items():
+        where = child(path, selector)
+        items = reader.sequence(value, where) if isinstance(value, yaml.SequenceNode) else [value]
+        if items is None:
+            ok = False
+            continue
+        windows = []
+        for index, item in enumerate(items):
+            item_path = child(where, index) if isinstance(value, yaml.SequenceNode) else where
+            window = reader.parse(item, item_path, Window.parse)
+            ok = ok and window is not None
+            if window is not None:
+                windows.append(window)
+        rules.append(HoursRule(selector, tuple(windows)))
+    if not rules:
+        reader.error(node, path, f"name at least one of: {', '.join((*SELECTORS, HOLIDAYS))}")
+        return None
+    return WeekHours(tuple(rules)) if ok else None
+
+
+def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
+    fields = reader.mapping(node, "people", any_keys=True)
+    people: dict[str, Person] = {}
+    for key, value in (fields or {}).items():
+        path = child("people", key)
+        person_id = reader.parse(reader.keys.get(path), path, values.identifier)
+        entry = reader.mapping(value, path, required=("name", "phones"), optional=("work_hours",))
+        if person_id is None or entry is None:
+            continue
+        name = reader.get(entry, path, "name", _name)
+        phones = _phones(reader, entry.get("phones"), child(path, "phones")) if "phones" in entry else None
+        work_hours = None
+        if "work_hours" in entry:
+            work_hours = read_hours(reader, entry["work_hours"], child(path, "work_hours"))
+        if name is not None and phones is not None:
+            people[person_id] = Person(person_id, name, phones, work_hours)
+    if fields is not None and not fields:
+        reader.error(node, "people", "must name at least one person")
+    return people
+
+
+def read_teams(
+    reader: Reader,
+    node: yaml.Node | None,
+    people: Collection[str],
+    has_holidays: bool,
+    declared_layers: dict[str, set[str]],
+) -> dict[str, Team]:
+    """The valid teams; ``declared_layers`` receives every team and layer name written, valid or not,
+    so that overrides naming an invalid team are not reported a second time as unknown."""
+    fields = reader.mapping(node, "teams", any_keys=True)
+    teams: dict[str, Team] = {}
+    owners: dict[str, str] = {}
+    for key, value in (fields or {}).items():
+        path = child("teams", key)
+        team_id = reader.parse(reader.keys.get(path), path, values.identifier)
+        declared_layers[key] = _layer_names(value)
+        team = _team(reader, value, path, team_id or key, people, has_holidays, owners)
+        if team_id is not None and team is not None:
+            teams[team_id] = team
+    if fields is not None and not fields:
+        reader.error(node, "teams", "must name at least one team")
+    return teams
+
+
+def _team(
+    reader: Reader,
+    node: yaml.Node,
+    path: str,
+    team_id: str,
+    people: Collection[str],
+    has_holidays: bool,
+    owners: dict[str, str],
+) -> Team | None:
+    entry = reader.mapping(
+        node, path, required=("numbers", "greeting", "layers"),
+        optional=("service_hours", "outside_service", "hunt"),
+    )
+    if entry is None:
+        return None
+    numbers = _numbers(reader, entry.get("numbers"), child(path, "numbers"), team_id, owners)
+    greeting = reader.get(entry, path, "greeting", values.greeting)
+    hours = None
+    if "service_hours" in entry:
+        hours = read_hours(reader, entry["service_hours"], child(path, "service_hours"))
+        if hours is not None and hours.uses_holidays and not has_holidays:
+            reader.error(entry["service_hours"], child(path, "service_hours.holidays"),
+                         "uses public holidays but no holidays.country is configured")
+    dial: str | None = None
+    if "outside_service" in entry:
+        outside = reader.mapping(entry["outside_service"], child(path, "outside_service"), required=("dial",))
+        if outside and "dial" in outside:
+            dial = reader.parse(outside["dial"], child(path, "outside_service.dial"), values.phone)
+    hunt = _hunt(reader, entry["hunt"], child(path, "hunt")) if "hunt" in entry else HuntPolicy()
+    layers = _layers(reader, entry.get("layers"), child(path, "layers"), people) if "layers" in entry else None
+    if numbers is None or greeting is None or hunt is None or layers is None:
+        return None
+    if "service_hours" in entry and hours is None:
+        return None
+    return Team(team_id, numbers, greeting, hours, dial, hunt, layers)
+
+
+def _numbers(
+    reader: Reader, node: yaml.Node | None, path: str, team_id: str, owners: dict[str, str]
+) -> tuple[str, ...] | None:
+    items = reader.sequence(node, path)
+    if items is None:
+        return None
+    numbers: list[str] = []
+    for index, item in enumerate(items):
+        number = reader.parse(item, child(path, index), values.team_number)
+        if number is None:
+            continue
+        if number in owners:
+            reader.error(item, child(path, index), f"number '{number}' already reaches team '{owners[number]}'")
+            continue
+        owners[number] = team_id
+        numbers.append(number)
+    return tuple(numbers) if len(numbers) == len(items) else None
+
+
+def _hunt(reader: Reader, node: yaml.Node, path: str) -> HuntPolicy | None:
+    fields = reader.mapping(node, path, optional=HUNT_KEYS)
+    if fields is None:
+        return None
+    parsed: dict[str, Any] = {}
+    for key, value in fields.items():
+        where = child(path, key)
+        if key == "strategy":
+            parsed[key] = reader.choice(value, where, ("linear", "ringall"))
+        elif key == "on_no_answer":
+            parsed[key] = reader.choice(value, where, ("voicemail", "hangup"))
+        elif key in ("ring_timeout", "confirm_timeout"):
+            parsed[key] = reader.parse(value, where, values.duration)
+        elif key == "rounds":
+            parsed[key] = reader.integer(value, where, minimum=1, maximum=20)
+        else:
+            parsed[key] = reader.boolean(value, where)
+    if any(v is None for v in parsed.values()):
+        return None
+    return HuntPolicy(**parsed)
+
+
+def _layers(
+    reader: Reader, node: yaml.Node | None, path: str, people: Collection[str]
+) -> tuple[Layer, ...] | None:
+    items = reader.sequence(node, path)
+    if items is None:
+        return None
+    layers: list[Layer] = []
+    names: set[str] = set()
+    for index, item in enumerate(items):
+        where = child(path, index)
+        entry = reader.mapping(item, where, required=("name", "rotation"))
+        if entry is None:
+            continue
+        name = reader.get(entry, where, "name", values.identifier)
+        if name is not None and name in names:
+            reader.error(entry["name"], child(where, "name"), f"layer '{name}' is already defined in this team")
+            name = None
+        rotation = None
+        if "rotation" in entry:
+            rotation = _rotation(reader, entry["rotation"], child(where, "rotation"), people)
+        if name is not None and rotation is not None:
+            names.add(name)
+            layers.append(Layer(name, rotation))
+    return tuple(layers) if len(layers) == len(items) else None
+
+
+def _rotation(reader: Reader, node: yaml.Node, path: str, people: Collection[str]) -> Rotation | None:
+    entry = reader.mapping(node, path, required=("members", "every", "handoff", "start"))
+    if entry is None:
+        return None
+    members: list[str] = []
+    items = reader.sequence(entry.get("members"), child(path, "members")) if "members" in entry else None
+    for index, item in enumerate(items or []):
+        member = reader.string(item, child(path, f"members[{index}]"))
+        if member is not None and member not in people:
+            reader.error(item, child(path, f"members[{index}]"), f"unknown person {values.shown(member)}")
+        elif member is not None:
+            members.append(member)
+    every = reader.get(entry, path, "every", values.every)
+    handoff = reader.get(entry, path, "handoff", values.handoff)
+    start = reader.get(entry, path, "start", values.day)
+    if every is None or handoff is None or start is None or items is None or len(members) != len(items):
+        return None
+    (days, _weekly), (weekday, at) = every, handoff
+    if weekday is not None and days % 7:
+        reader.error(entry["handoff"], child(path, "handoff"),
+                     f"a weekday hand-off needs every: N week(s), not {days} day(s); write the time only (e.g. "
+                     f"{at.strftime('%H:%M')})")
+        return None
+    if weekday is not None and start.weekday() != weekday:
+        reader.error(entry["start"], child(path, "start"),
+                     f"{start.isoformat()} is a {DAY_NAMES[start.weekday()]}, but the hand-off is on "
+                     f"{DAY_NAMES[weekday]}: start on a {DAY_NAMES[weekday]}")
+        return None
+    return Rotation(tuple(members), days, at, start, weekday)
+
+
+def read_overrides(
+    reader: Reader,
+    node: yaml.Node | None,
+    teams: Mapping[str, Team],
+    declared_layers: Mapping[str, set[str]],
+    people: Collection[str],
+    zone: ZoneInfo | None,
+) -> tuple[Override, ...]:
+    items = reader.sequence(node, "overrides", allow_empty=True)
+    overrides: list[Override] = []
+    for index, item in enumerate(items or []):
+        path = child("overrides", index)
+        entry = reader.mapping(item, path, required=("team", "layer", "person", "from", "to"), optional=("reason",))
+        if entry is None:
+            continue
+        team_id = reader.string(entry.get("team"), child(path, "team")) if "team" in entry else None
+        layer = reader.string(entry.get("layer"), child(path, "layer")) if "layer" in entry else None
+        person = reader.string(entry.get("person"), child(path, "person")) if "person" in entry else None
+        reason = reader.parse(entry["reason"], child(path, "reason"), _reason) if "reason" in entry else ""
+        team = teams.get(team_id) if team_id is not None else None
+        layers = declared_layers.get(team_id) if team_id is not None else None
+        if team_id is not None and layers is None:
+            reader.error(entry["team"], child(path, "team"), f"unknown team {values.shown(team_id)}")
+        if layers is not None and layer is not None and layer not in layers:
+            known = ", ".join(sorted(layers))
+            reader.error(entry["layer"], child(path, "layer"),
+                         f"team '{team_id}' has no layer {values.shown(layer)} (it has: {known})")
+        if person is not None and person not in people:
+            reader.error(entry["person"], child(path, "person"), f"unknown person {values.shown(person)}")
+        if zone is None:
+            continue
+        start = reader.get(entry, path, "from", lambda text: values.instant(text, zone))
+        end = reader.get(entry, path, "to", lambda text: values.instant(text, zone))
+        if start is not None and end is not None and end.timestamp() <= start.timestamp():
+            reader.error(entry["to"], child(path, "to"), "must be after 'from'")
+            continue
+        if team is None or layer is None or person is None or start is None or end is None or reason is None:
+            continue
+        if team.layer(layer) is not None and person in people:
+            overrides.append(Override(team.id, layer, person, start, end, reason, f"config:{index}", "config"))
+    return tuple(overrides)
+
+
+def _phones(reader: Reader, node: yaml.Node | None, path: str) -> tuple[str, ...] | None:
+    items = reader.sequence(node, path)
+    if items is None:
+        return None
+    phones = [reader.parse(item, child(path, index), values.phone) for index, item in enumerate(items)]
+    clean = tuple(phone for phone in phones if phone is not None)
+    return clean if len(clean) == len(phones) else None
+
+
+def _name(text: str) -> str:
+    return values.free_text(text, limit=100)
+
+
+def _reason(text: str) -> str:
+    return values.free_text(text, limit=200)
+
+
+def _layer_names(node: yaml.Node | None) -> set[str]:
+    """The layer names written in a team block, whether or not the block is valid."""
+    names: set[str] = set()
+    if not isinstance(node, yaml.MappingNode):
+        return names
+    for key_node, value in node.value:
+        if key_node.value == "layers" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                if isinstance(item, yaml.MappingNode):
+                    names.update(
+                        str(v.value) for k, v in item.value if k.value == "name" and isinstance(v, yaml.ScalarNode)
+                    )
+    return names
+
+
+def mapping_keys(node: yaml.Node | None) -> set[str]:
+    """The keys written in a mapping node (e.g. every person id, valid or not)."""
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {str(key.value) for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+

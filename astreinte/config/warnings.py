@@ -1,0 +1,47 @@
+"""Things a valid configuration may still get wrong; ``astreinte check`` prints them as warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from astreinte.config import Config
+from astreinte.domain.hours import irregular_gaps
+from astreinte.domain.rota import Override
+
+
+def config_warnings(config: Config, cli_overrides: Iterable[Override] = (), now: datetime | None = None) -> list[str]:
+    """Located warnings (``config.yaml:40 teams.support.service_hours: …``), in file order."""
+    found: list[tuple[int, str]] = []
+
+    def warn(path: str, message: str) -> None:
+        line = config.line(path)
+        where = f"{config.path}:{line}" if line else str(config.path)
+        found.append((line or 0, f"{where} {path}: {message}"))
+
+    for team in config.teams.values():
+        path = f"teams.{team.id}"
+        destination = team.outside_service_dial or "nowhere (no outside_service.dial)"
+        if team.service_hours is not None:
+            for stretch in irregular_gaps(team.service_hours):
+                warn(f"{path}.service_hours",
+                     f"{stretch} is outside service hours every week: calls go to {destination}")
+            if team.outside_service_dial is None:
+                warn(f"{path}.service_hours",
+                     "outside service hours calls have nowhere to go: set outside_service.dial")
+        elif team.outside_service_dial is not None:
+            warn(f"{path}.outside_service", "unused: without service_hours the team is always in service")
+        if now is not None:
+            for index, layer in enumerate(team.layers):
+                if layer.rotation.start > now.astimezone(config.timezone).date():
+                    warn(f"{path}.layers[{index}].rotation.start",
+                         f"layer '{layer.name}' has nobody on call before {layer.rotation.start.isoformat()}")
+    schedule = config.schedule(cli_overrides)
+    for override in schedule.ignored:
+        warn("overrides", f"CLI override #{override.id.removeprefix('cli:')} ({override.team}/{override.layer}/"
+                          f"{override.person}) no longer matches the rota and is ignored")
+    if now is not None:
+        for index, override in enumerate(config.overrides):
+            if override.end.timestamp() <= now.timestamp():
+                warn(f"overrides[{index}]", "is over: it can be deleted")
+    return [message for _, message in sorted(found, key=lambda item: item[0])]
