@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from astreinte.adapters.store.calls import CallRecord, to_records
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.domain.hunt import Hunt, Target
@@ -23,6 +24,7 @@ from astreinte.wire import ari_events as a
 
 if TYPE_CHECKING:
     from astreinte.adapters.ari import Ari
+    from astreinte.adapters.store.aio import AsyncStore
     from astreinte.config import Config
     from astreinte.domain.rota import Team
     from astreinte.domain.schedule import Schedule
@@ -50,6 +52,7 @@ class Services:
     config: Config
     schedule: Schedule
     prompts: PromptBook
+    store: AsyncStore | None = None
     unreachable: Callable[[], frozenset[str]] = frozenset
     busy_people: Callable[[], frozenset[str]] = frozenset
     engaged: Callable[[str, str, bool], None] = lambda person, call_id, talking: None
@@ -59,6 +62,13 @@ class Services:
 def safe_caller_number(raw: str) -> str:
     """Caller ID is untrusted: keep what a phone number can hold."""
     return re.sub(r"[^0-9+*#]", "", raw)[:32]
+
+
+async def _logged(job: Awaitable[object], call_id: str) -> None:
+    try:
+        await job
+    except Exception:
+        log.exception("call %s: could not write the call log", call_id)
 
 
 class CallSession:
@@ -83,6 +93,9 @@ class CallSession:
         self.caller_gone = False
         self.started = services.clock()
         self._seq = 0
+        self.record = CallRecord(caller.id, self.started, did=number,
+                                 caller=safe_caller_number(caller.caller_number) or "anonymous")
+        self.steps: list[tuple[datetime, str, str]] = []
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -90,8 +103,10 @@ class CallSession:
         """An ARI event about this call, or a hunt event from the router (presence, people engaged)."""
         self.queue.put_nowait(event)
 
-    def trace(self, message: str, *args: object) -> None:
+    def trace(self, message: str, *args: object, kind: str = "step") -> None:
+        """One readable line in the log, and one step in the call log."""
         log.info("call %s: " + message, self.id, *args)
+        self.steps.append((self.s.clock(), kind, message % args if args else message))
 
     def _next_id(self, what: str) -> str:
         self._seq += 1
@@ -113,10 +128,15 @@ class CallSession:
 
     async def _run(self) -> None:
         s = self.s
-        caller_number = safe_caller_number(self.caller.caller_number) or "anonymous"
+        caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
+        self.record.team = team.id if team is not None else None
+        if s.store is not None:
+            record, store = replace(self.record), s.store
+            asyncio.get_running_loop().create_task(_logged(store.run(lambda st: st.begin_call(record)), self.id))
         if team is None:
             self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
+            self.record.outcome, self.record.reason = "failed", "unknown_number"
             await self._to_fallback("unknown-number")
             return
         self.team = team
@@ -134,6 +154,7 @@ class CallSession:
             dial = status.outside_service_dial
             targets = [Target(1, "outside_service", "outside service", (dial,))] if dial else []
             policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False)
+            self.record.reason = "outside_service"
         await s.ari.answer(self.id)
         await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
         self.trace("greeting playing")
@@ -332,11 +353,38 @@ class CallSession:
     async def _rescue(self, why: str) -> None:
         if self.caller_gone or self.bridge_id is not None:
             return
+        self.record.outcome, self.record.reason, self.record.tier = "failed", "error", "dialplan"
         with contextlib.suppress(LinkError, asyncio.CancelledError):
             await self._to_fallback(why)
             self.trace("handed to the dialplan fallback (%s)", why)
 
+    def _complete_record(self) -> None:
+        record, hunt = self.record, self.hunt
+        record.ended_at = self.s.clock()
+        record.connected_at = self.connected_at
+        if hunt is not None:
+            record.attempts = to_records(hunt.attempts)
+            if self.connected_at is not None:
+                record.answered_by = hunt.answered_by
+        if record.reason == "outside_service" and record.outcome == "in_progress":
+            record.outcome = "outside_service"
+            record.answered_by = None
+        elif record.outcome == "in_progress":
+            outcome = hunt.outcome if hunt is not None else None
+            if outcome == "answered" and self.connected_at is None:
+                outcome = "abandoned"        # accepted, but the caller left before the bridge
+            record.outcome = outcome or "failed"
+            if record.outcome == "failed" and record.reason is None:
+                record.reason = "nobody_available" if hunt is not None and hunt.finished else "error"
+
     async def _cleanup(self) -> None:
+        self._complete_record()
+        if self.s.store is not None:
+            record, steps = self.record, list(self.steps)
+            try:
+                await self.s.store.run(lambda st: st.finish_call(record, steps))
+            except Exception:
+                log.exception("call %s: could not store the call log", self.id)
         ari = self.s.ari
         with contextlib.suppress(LinkError):
             for leg in self.legs:

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 from astreinte import config as config_module
@@ -18,9 +18,11 @@ from astreinte.adapters.ami import Ami
 from astreinte.adapters.ari import Ari
 from astreinte.call import Services
 from astreinte.config import Config
-from astreinte.domain.errors import ConfigError, FatalLinkError
+from astreinte.adapters.store.aio import AsyncStore
+from astreinte.domain.errors import ConfigError, FatalLinkError, StoreError
+from astreinte.domain.rota import Override
 from astreinte.domain.schedule import Schedule
-from astreinte.prompts import render_all
+from astreinte.prompts import PromptBook, render_all
 from astreinte.router import Router
 
 log = logging.getLogger("astreinte.daemon")
@@ -29,8 +31,17 @@ WATCH_INTERVAL = 2.0
 SHUTDOWN_GRACE = 30.0
 
 
-def build_schedule(config: Config) -> Schedule:
-    return config.schedule()
+async def publish(store: AsyncStore, config: Config, source: str) -> Schedule:
+    """Record the rota in the publication log (when it changed) and build the schedule with CLI overrides."""
+    now = datetime.now(UTC)
+    publication = await store.run(lambda s: s.publish(config, now, source=source, author="daemon"))
+    if publication is not None:
+        people = sorted({change.person for change in publication.changes})
+        log.info("published the rota (%s): %d change(s) for %s", source, len(publication.changes),
+                 ", ".join(people) or "nobody")
+    overrides = await store.run(lambda s: s.overrides())
+    config.holiday_calendar(now.date())   # warm the holiday table before the first call
+    return config.schedule(overrides)
 
 
 class Daemon:
@@ -38,7 +49,9 @@ class Daemon:
         self.config_path = config_path
         self.stop = asyncio.Event()
         self.services: Services | None = None
+        self.store: AsyncStore | None = None
         self._mtime = 0.0
+        self._overrides: tuple[Override, ...] = ()
 
     def _stat(self) -> float:
         try:
@@ -50,6 +63,15 @@ class Daemon:
         self._mtime = self._stat()
         config = config_module.load(self.config_path)
         prompts = await render_all(config)
+        self.store = store = await AsyncStore.open(config.database)
+        try:
+            return await self._serve(config, prompts, store)
+        finally:
+            await store.close()
+
+    async def _serve(self, config: Config, prompts: PromptBook, store: AsyncStore) -> int:
+        schedule = await publish(store, config, "daemon start")
+        self._overrides = await store.run(lambda s: s.overrides())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
@@ -57,7 +79,7 @@ class Daemon:
         log.info("astreinte starting: %d team(s), %d person(s), ARI %s app %r",
                  len(config.teams), len(config.people), config.asterisk.ari.url, config.asterisk.ari.app)
         async with Ari(config.asterisk.ari) as ari:
-            self.services = Services(ari, config, build_schedule(config), prompts)
+            self.services = Services(ari, config, schedule, prompts, store=store)
             router = Router(ari, self.services)
             ami = Ami(config.asterisk.ami)
             try:
@@ -82,14 +104,15 @@ class Daemon:
 
     async def reload(self, why: str) -> bool:
         """Re-read the configuration; keep the running one if the new one is invalid."""
-        if self.services is None:
+        if self.services is None or self.store is None:
             return False
         try:
             config = config_module.load(self.config_path)
             prompts = await render_all(config)
-            schedule = build_schedule(config)
-        except ConfigError as exc:
-            for problem in exc.problems:
+            schedule = await publish(self.store, config, why)
+        except (ConfigError, StoreError) as exc:
+            problems = exc.problems if isinstance(exc, ConfigError) else [exc]
+            for problem in problems:
                 log.error("reload (%s) refused, keeping the running rota: %s", why, problem)
             return False
         self.services.config, self.services.prompts, self.services.schedule = config, prompts, schedule
@@ -98,13 +121,23 @@ class Daemon:
         return True
 
     async def _watch(self) -> None:
+        """Reload when the file changes; rebuild the schedule when the CLI adds or removes an override."""
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
             mtime = self._stat()
             if mtime != self._mtime:
                 self._mtime = mtime
-                with contextlib.suppress(Exception):
-                    await self.reload("file changed")
+                await self.reload("file changed")
+            elif self.store is not None and self.services is not None:
+                try:
+                    overrides = await self.store.run(lambda s: s.overrides())
+                except StoreError as exc:
+                    log.warning("could not read the overrides: %s", exc)
+                    continue
+                if overrides != self._overrides:
+                    self._overrides = overrides
+                    self.services.schedule = self.services.config.schedule(overrides)
+                    log.info("overrides changed: %d active CLI override(s)", len(overrides))
 
 
 def setup_logging(level: str = "INFO") -> None:

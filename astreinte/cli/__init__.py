@@ -26,6 +26,7 @@ def main() -> None:
 
 
 # Sub-command modules import ``main`` and register themselves.
+from astreinte.cli import calls as _calls  # noqa: E402,F401
 from astreinte.cli import check as _check  # noqa: E402,F401
 from astreinte.cli import override as _override  # noqa: E402,F401
 from astreinte.cli import rota as _rota  # noqa: E402,F401

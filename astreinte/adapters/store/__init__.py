@@ -12,13 +12,14 @@ and the daemon can share one database. Schema: ``astreinte.adapters.store.schema
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from astreinte.adapters.store import rotas
+from astreinte.adapters.store import calls, rotas
 from astreinte.adapters.store.rotas import Publication, read_active_overrides
 from astreinte.domain.errors import StoreError
 from astreinte.domain.publication import Assignment
@@ -129,3 +130,29 @@ class Store:
             publication = rotas.publish(self.db, config, at, source=f"override remove #{number}", author=author)
         return removed, publication
 
+
+    # -- the call log ---------------------------------------------------------------------------
+
+    def begin_call(self, call: calls.CallRecord) -> None:
+        calls.begin(self.db, call)
+
+    def finish_call(self, call: calls.CallRecord, events: Sequence[tuple[datetime, str, str]] = ()) -> None:
+        """Store the completed call, its attempts and the steps it went through, in one transaction."""
+        with rotas.transaction(self.db):
+            calls.finish(self.db, call)
+            for at, kind, detail in events:
+                calls.event(self.db, call.id, at, kind, detail)
+
+    def calls(self, since: datetime | None = None, team: str | None = None,
+              limit: int | None = None) -> list[dict[str, Any]]:
+        return calls.calls(self.db.conn, since, team, limit)
+
+    def call_events(self, call_id: str) -> list[dict[str, Any]]:
+        return calls.events(self.db.conn, call_id)
+
+    def add_message(self, call_id: str, team: str | None, caller: str, recorded_at: datetime,
+                    duration: float | None, path: str, notified: dict[str, bool]) -> int:
+        return calls.add_message(self.db, call_id, team, caller, recorded_at, duration, path, notified)
+
+    def messages(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        return calls.messages(self.db.conn, since)

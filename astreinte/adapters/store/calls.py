@@ -63,7 +63,7 @@ class CallRecord:
         return round((self.ended_at - self.connected_at).total_seconds(), 3)
 
 
-def m002_calls(db: Database) -> None:
+def create_tables(db: Database) -> None:
     """Calls, attempts, call events and voicemail messages."""
     db.table("calls").create(
         {"id": str, "started_at": str, "did": str, "caller": str, "team": str, "outcome": str, "reason": str,
@@ -94,13 +94,13 @@ def event(db: Database, call_id: str, at: datetime, kind: str, detail: str = "")
 
 
 def finish(db: Database, call: CallRecord) -> None:
-    with db.conn:
-        db.table("calls").insert(_call_row(call), replace=True)
-        db.execute("DELETE FROM attempts WHERE call_id = ?", [call.id])
-        db.table("attempts").insert_all(
-            [{"call_id": call.id, "seq": n, "round": a.round, "level": a.level, "person": a.person,
-              "phone": a.phone, "result": a.result, "started_at": iso(a.started_at), "ended_at": iso(a.ended_at)}
-             for n, a in enumerate(call.attempts, start=1)])
+    """Inside the caller's transaction (``rotas.transaction``)."""
+    db.table("calls").insert(_call_row(call), replace=True)
+    db.execute("DELETE FROM attempts WHERE call_id = ?", [call.id])
+    db.table("attempts").insert_all(
+        [{"call_id": call.id, "seq": n, "round": a.round, "level": a.level, "person": a.person,
+          "phone": a.phone, "result": a.result, "started_at": iso(a.started_at), "ended_at": iso(a.ended_at)}
+         for n, a in enumerate(call.attempts, start=1)])
 
 
 def _call_row(call: CallRecord) -> dict[str, Any]:
@@ -117,7 +117,9 @@ def add_message(db: Database, call_id: str, team: str | None, caller: str, recor
     table = db.table("messages")
     table.insert({"call_id": call_id, "team": team, "caller": caller, "recorded_at": iso(recorded_at),
                   "duration": duration, "path": path, "notified": json.dumps(notified)})
-    return int(table.last_pk)
+    pk = table.last_pk
+    assert isinstance(pk, int)
+    return pk
 
 
 def calls(conn: sqlite3.Connection, since: datetime | None = None, team: str | None = None,
@@ -143,6 +145,11 @@ def calls(conn: sqlite3.Connection, since: datetime | None = None, team: str | N
     finally:
         conn.row_factory = None
     return rows
+
+
+def events(conn: sqlite3.Connection, call_id: str) -> list[dict[str, Any]]:
+    return [{"at": at, "kind": kind, "detail": detail} for at, kind, detail in conn.execute(
+        "SELECT at, kind, detail FROM call_events WHERE call_id = ? ORDER BY id", [call_id])]
 
 
 def messages(conn: sqlite3.Connection, since: datetime | None = None) -> list[dict[str, Any]]:

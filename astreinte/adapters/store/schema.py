@@ -67,3 +67,11 @@ def m001_rotas(db: Database) -> None:
     db.table("published_shifts").create_index(["team", "layer", "start"])
     for table in APPEND_ONLY:
         append_only(db, table)
+
+
+@MIGRATIONS()
+def m002_calls(db: Database) -> None:
+    """Calls, attempts, call events and voicemail messages (see ``store.calls``)."""
+    from astreinte.adapters.store.calls import create_tables as create
+
+    create(db)
