@@ -16,31 +16,9 @@ from typing import Any
 import aiohttp
 import aiosmtplib
 
+from astreinte.config.notify import EmailSettings, NotifySettings, WebhookSettings
+
 log = logging.getLogger("astreinte.notify")
-
-
-@dataclass(frozen=True)
-class WebhookSettings:
-    url: str
-    timeout: float = 5.0
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    host: str
-    port: int
-    sender: str
-    recipients: tuple[str, ...]
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 10.0
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    webhook: WebhookSettings | None = None
-    email: EmailSettings | None = None
 
 
 @dataclass(frozen=True)

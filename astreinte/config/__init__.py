@@ -19,6 +19,7 @@ import yaml
 
 from astreinte.config import values
 from astreinte.config.nodes import Reader, compose, syntax_problem
+from astreinte.config.notify import NotifySettings, read_notifications
 from astreinte.config.rotas import mapping_keys, read_overrides, read_people, read_teams
 from astreinte.config.settings import (
     AmiSettings,
@@ -39,6 +40,7 @@ __all__ = [
     "Config",
     "HolidaySettings",
     "Layer",
+    "NotifySettings",
     "Override",
     "Person",
     "PromptSettings",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 TOP_KEYS_REQUIRED = ("timezone", "asterisk", "people", "teams")
-TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides")
+TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides", "notifications")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Config:
     teams: Mapping[str, Team]
     overrides: tuple[Override, ...]
     lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+    notifications: NotifySettings = field(default_factory=NotifySettings)
 
     def team_for_number(self, number: str) -> Team | None:
         """The team a dialed number reaches (``+33180000000`` and ``1000`` both reach support)."""
@@ -124,6 +127,8 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
     overrides: tuple[Override, ...] = ()
     if "overrides" in fields:
         overrides = read_overrides(reader, fields["overrides"], teams, declared_layers, person_ids, zone)
+    notifications = (read_notifications(reader, fields["notifications"], base, environ)
+                     if "notifications" in fields else NotifySettings())
     if reader.problems or zone is None or asterisk is None or database is None:
         raise ConfigError(reader.problems or [Problem(file, None, "", "invalid configuration")])
     return Config(
@@ -136,6 +141,7 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
         teams=teams,
         overrides=overrides,
         lines=dict(reader.lines),
+        notifications=notifications,
     )
 
 

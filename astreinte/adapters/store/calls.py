@@ -12,9 +12,10 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 OUTCOMES = ("answered", "voicemail", "abandoned", "outside_service", "failed")
 RESULTS = ("answered", "declined", "no_answer", "busy", "unreachable", "cancelled")
