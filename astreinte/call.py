@@ -14,8 +14,10 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from astreinte.adapters import notify
 from astreinte.adapters.store.calls import CallRecord, to_records
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from astreinte.adapters.ari import Ari
     from astreinte.adapters.store.aio import AsyncStore
     from astreinte.config import Config
+    from astreinte.domain.calling import Menu
     from astreinte.domain.rota import Team
     from astreinte.domain.schedule import Schedule
     from astreinte.prompts import PromptBook
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.call")
 
 FALLBACK_CONTEXT = "astreinte-fallback"
+MAX_ATTACHMENT = 10 * 1024 * 1024
 
 # Q.850 causes of a phone leg that ended before it was answered
 _CAUSES: dict[int, h.FailCause] = {
@@ -90,6 +94,8 @@ class CallSession:
         self.bridge_id: str | None = None
         self.connected_at: datetime | None = None
         self.engaged_person: str | None = None
+        self.answered = False
+        self.voicemail_wanted = False
         self.caller_gone = False
         self.started = services.clock()
         self._seq = 0
@@ -130,18 +136,29 @@ class CallSession:
         s = self.s
         caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
+        menu = s.config.menus.get(self.number)
         self.record.team = team.id if team is not None else None
         if s.store is not None:
             record, store = replace(self.record), s.store
             asyncio.get_running_loop().create_task(_logged(store.run(lambda st: st.begin_call(record)), self.id))
+        if s.config.is_blocked(self.caller.caller_number):
+            self.trace("arrived on %s from %s: number blocked, refused", self.number, caller_number)
+            self.record.outcome, self.record.reason = "failed", "blocked"
+            await self._say_and_hang_up(s.prompts.blocked)
+            return
+        if team is None and menu is not None:
+            self.trace("arrived on menu %s from %s", self.number, caller_number)
+            team = await self._menu(menu)
+            if team is None:
+                return
+            self.record.team = team.id
         if team is None:
             self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "unknown_number"
             await self._to_fallback("unknown-number")
             return
         self.team = team
-        now = s.clock()
-        status = s.schedule.who(team.id, now)
+        status = s.schedule.who(team.id, s.clock())
         self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
                    "in service" if status.in_service else "outside service hours")
         if status.in_service:
@@ -153,12 +170,17 @@ class CallSession:
         else:
             dial = status.outside_service_dial
             targets = [Target(1, "outside_service", "outside service", (dial,))] if dial else []
-            policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False)
+            policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False, on_no_answer="hangup")
             self.record.reason = "outside_service"
-        await s.ari.answer(self.id)
-        await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
-        self.trace("greeting playing")
-        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people())
+            self.trace("outside service hours: dialing %s", dial or "nobody (no outside_service.dial)")
+        if not self.answered:
+            await s.ari.answer(self.id)
+            self.answered = True
+        if status.in_service:
+            await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
+            self.trace("greeting playing")
+        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
+                    greeting_playing=status.in_service)
         self.hunt = hunt
         await self._execute(hunt.start(s.clock()))
         while not hunt.finished:
@@ -171,11 +193,132 @@ class CallSession:
                 continue
             for hunt_event in self._translate(event):
                 await self._execute(hunt.handle(hunt_event, s.clock()))
+        if self.voicemail_wanted and not self.caller_gone:
+            await self._voicemail(team)
         if not self.caller_gone:     # e.g. the "nobody is available" message is still playing
             await self._wait_playbacks_done(timeout=30)
             if not self.caller_gone:
                 await s.ari.hangup(self.id)
                 self.caller_gone = True
+
+    # --- before and after the hunt ------------------------------------------------
+
+    async def _next(self, timeout: float | None) -> a.Event | h.Event | None:
+        """The next event for this call, or None on timeout; notes the caller hanging up."""
+        try:
+            event = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+        if isinstance(event, (a.StasisEnd, a.ChannelDestroyed)) and event.channel.id == self.id:
+            if not self.caller_gone:
+                self.trace("caller hung up")
+            self.caller_gone = True
+        return event
+
+    async def _say_and_hang_up(self, media: str) -> None:
+        await self.s.ari.answer(self.id)
+        self.answered = True
+        await self._play_to_caller(media, "message")
+        await self._wait_playbacks_done(timeout=15)
+        if not self.caller_gone:
+            await self.s.ari.hangup(self.id)
+            self.caller_gone = True
+
+    async def _menu(self, menu: Menu) -> Team | None:
+        """Ask the caller to choose a team; a digit counts even while the prompt plays."""
+        s = self.s
+        await s.ari.answer(self.id)
+        self.answered = True
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            await self._play_to_caller(s.prompts.menus[menu.number], "menu")
+            deadline: float | None = None
+            while not self.caller_gone:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                event = await self._next(timeout if deadline is not None else menu.timeout + 60)
+                if event is None:
+                    break
+                match event:
+                    case a.ChannelDtmfReceived(channel=ch, digit=digit) if ch.id == self.id:
+                        await self._stop_playbacks(lambda purpose: purpose == "menu")
+                        team_id = menu.choose(digit[:1])
+                        self.trace("caller pressed %s: %s", digit[:1], team_id or "no such choice")
+                        if team_id is not None:
+                            return s.config.teams[team_id]
+                        break
+                    case a.PlaybackFinished(playback_id=pid) if self.playbacks.get(pid) == "menu":
+                        self.playbacks.pop(pid, None)
+                        deadline = loop.time() + menu.timeout
+            if self.caller_gone:
+                self.record.outcome = "abandoned"
+                return None
+            if menu.default is not None:
+                self.trace("no choice: team %s by default", menu.default)
+                return s.config.teams[menu.default]
+            self.trace("no choice (attempt %d)", attempt)
+        self.record.outcome, self.record.reason = "failed", "no_menu_choice"
+        await self._say_and_hang_up(s.prompts.nobody)
+        return None
+
+    async def _voicemail(self, team: Team) -> None:
+        """Prompt, beep, record (bounded), store and notify."""
+        s = self.s
+        await self._stop_playbacks(lambda purpose: True)
+        await self._ringback(False)
+        await self._play_to_caller(s.prompts.voicemails[team.id], "voicemail-greeting")
+        await self._wait_playbacks_done(timeout=60)
+        if self.caller_gone:
+            self.record.outcome = "abandoned"
+            return
+        name = "astreinte-" + re.sub(r"[^A-Za-z0-9-]", "-", self.id)
+        limit = team.voicemail.max_seconds
+        await s.ari.record(self.id, name, max_seconds=int(limit), max_silence=int(team.voicemail.max_silence))
+        self.trace("recording a message (at most %.0f s)", limit)
+        recorded_at = s.clock()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit + 15
+        finished: a.RecordingFinished | a.RecordingFailed | None = None
+        while finished is None and loop.time() < end:
+            event = await self._next(end - loop.time())
+            if isinstance(event, (a.RecordingFinished, a.RecordingFailed)) and event.name == name:
+                finished = event
+        if not self.caller_gone:
+            await s.ari.hangup(self.id)
+            self.caller_gone = True
+        path = s.config.asterisk.recordings / f"{name}.wav"
+        if isinstance(finished, a.RecordingFailed) or finished is None:
+            log.error("call %s: the voicemail recording failed (%s)", self.id,
+                      finished.cause if finished is not None else "no RecordingFinished event")
+        duration = float(finished.duration) if isinstance(finished, a.RecordingFinished) and finished.duration \
+            else None
+        self.trace("message recorded: %s (%s s)", path, "?" if duration is None else f"{duration:.0f}")
+        notified = await self._notify_voicemail(team, path, recorded_at, duration)
+        if s.store is not None:
+            call_id, caller = self.id, self.record.caller
+            await s.store.run(lambda st: st.add_message(call_id, team.id, caller, recorded_at, duration,
+                                                        str(path), notified))
+        self.record.outcome = "voicemail"
+
+    async def _notify_voicemail(self, team: Team, path: Path, at: datetime, duration: float | None) -> dict[str, bool]:
+        settings = self.s.config.notifications
+        if not settings.enabled:
+            return {}
+        local = at.astimezone(self.s.config.timezone)
+        attachments: list[tuple[str, bytes, str]] = []
+        with contextlib.suppress(OSError):
+            if path.stat().st_size <= MAX_ATTACHMENT:
+                attachments.append((path.name, path.read_bytes(), "audio/wav"))
+        notice = notify.Notice(
+            "voicemail", f"[astreinte] message on {team.id} from {self.record.caller}",
+            f"{self.record.caller} called the {team.id} on-call line ({self.number}) at "
+            f"{local:%Y-%m-%d %H:%M}, nobody answered, and left a message"
+            f"{'' if duration is None else f' of {duration:.0f} s'}.\nRecording: {path}\n",
+            {"call_id": self.id, "team": team.id, "caller": self.record.caller, "number": self.number,
+             "recorded_at": local.isoformat(), "duration": duration, "path": str(path)},
+            attachments)
+        results = await notify.send(settings, notice)
+        self.trace("message notified: %s", ", ".join(f"{k} {'ok' if ok else 'FAILED'}" for k, ok in results.items()))
+        return results
 
     def _translate(self, event: a.Event | h.Event) -> Iterable[h.Event]:
         """ARI event -> the hunt's events (none for what the hunt does not care about)."""
@@ -269,9 +412,7 @@ class CallSession:
                 await self._play_to_caller(s.prompts.please_hold, "hold")
             case h.StartVoicemail():
                 self.trace("nobody answered: voicemail")
-                await self._stop_playbacks(lambda purpose: purpose in ("greeting", "hold"))
-                await self._ringback(False)
-                await self._play_to_caller(s.prompts.nobody, "nobody")
+                self.voicemail_wanted = True
             case h.HangupCaller(reason=reason):
                 if reason == "nobody_available":
                     self.trace("nobody answered")
@@ -339,8 +480,8 @@ class CallSession:
 
     def _callee_caller_id(self) -> str:
         assert self.team is not None
-        number = safe_caller_number(self.caller.caller_number)
-        return f'"ASTREINTE {self.team.id}" <{number}>' if number else f"ASTREINTE {self.team.id}"
+        return self.team.caller_id.present(self.team.id, safe_caller_number(self.caller.caller_number),
+                                           safe_caller_number(self.number))
 
     # --- the end, whatever happened -------------------------------------------------
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 PLEASE_HOLD = "Merci de patienter, nous recherchons toujours la personne d'astreinte."
 NOBODY = "Personne n'est disponible pour le moment. Merci de rappeler dans quelques minutes."
 UNKNOWN_NUMBER = "Ce numéro n'est pas attribué."
+BLOCKED = "Votre appel ne peut pas aboutir. Au revoir."
 CONFIRM = "Appel d'astreinte pour l'équipe {team}. Appuyez sur 1 pour accepter, sur 2 pour refuser."
 
 
@@ -22,9 +23,12 @@ class PromptBook:
 
     greetings: dict[str, str]      # team id -> media
     confirmations: dict[str, str]  # team id -> media
+    voicemails: dict[str, str]     # team id -> media ("leave a message after the beep")
+    menus: dict[str, str]          # menu number -> media
     please_hold: str
     nobody: str
     unknown_number: str
+    blocked: str
 
     def greeting(self, team: str) -> str:
         return self.greetings[team]
@@ -44,5 +48,7 @@ async def render_all(config: Config) -> PromptBook:
 
     greetings = {team.id: await media(team.greeting) for team in config.teams.values()}
     confirmations = {team.id: await media(CONFIRM.format(team=team.id)) for team in config.teams.values()}
-    return PromptBook(greetings, confirmations, await media(PLEASE_HOLD), await media(NOBODY),
-                      await media(UNKNOWN_NUMBER))
+    voicemails = {team.id: await media(team.voicemail.greeting) for team in config.teams.values()}
+    menus = {number: await media(menu.prompt) for number, menu in config.menus.items()}
+    return PromptBook(greetings, confirmations, voicemails, menus, await media(PLEASE_HOLD),
+                      await media(NOBODY), await media(UNKNOWN_NUMBER), await media(BLOCKED))

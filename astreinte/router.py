@@ -84,7 +84,8 @@ class Router:
                 asyncio.get_running_loop().create_task(self._hangup(ch.id))
             case a.StasisStart(channel=ch, args=args):
                 self._new_call(ch, args[0] if args else ch.exten)
-            case a.PlaybackStarted(target_uri=uri) | a.PlaybackFinished(target_uri=uri):
+            case (a.PlaybackStarted(target_uri=uri) | a.PlaybackFinished(target_uri=uri)
+                  | a.RecordingFinished(target_uri=uri) | a.RecordingFailed(target_uri=uri)):
                 session = self.channels.get(uri.removeprefix("channel:"))
                 if session is not None:
                     session.feed(event)

@@ -120,10 +120,45 @@ class Sipp:
         return [m for m in self.messages() if m.direction == "sent" and m.method == method]
 
 
+def _dtmf_phone(workdir: Path, digit: str, delay_ms: int, info: bool) -> Path:
+    """An answering phone that presses ``digit`` ``delay_ms`` after answering (RFC 4733 or SIP INFO)."""
+    if info:
+        text = (SCENARIOS / "uas_dtmf_info.xml").read_text().replace("Signal=1", f"Signal={digit}")
+    else:
+        pcap = {"#": "pound", "*": "star"}.get(digit, digit)
+        text = (SCENARIOS / "uas_dtmf_rfc2833.xml").read_text().replace("dtmf_2833_1.pcap", f"dtmf_2833_{pcap}.pcap")
+    text = text.replace('<recv request="BYE" timeout="1000" ontimeout="dtmf"',
+                        f'<recv request="BYE" timeout="{delay_ms}" ontimeout="dtmf"')
+    path = workdir / f"uas_dtmf_{'info' if info else 'rtp'}_{digit}_{delay_ms}.xml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _dtmf_caller(workdir: Path, digit: str, delay_ms: int) -> Path:
+    """The trunk caller, pressing ``digit`` (RFC 4733) ``delay_ms`` after being answered."""
+    pcap = {"#": "pound", "*": "star"}.get(digit, digit)
+    text = (SCENARIOS / "caller_uac.xml").read_text().replace(
+        '<label id="incall"/>',
+        f'<pause milliseconds="{delay_ms}"/>\n  <nop><action><exec play_pcap_audio='
+        f'"/usr/share/sip-tester/dtmf_2833_{pcap}.pcap"/></action></nop>\n  <label id="incall"/>', 1)
+    path = workdir / f"caller_dtmf_{digit}_{delay_ms}.xml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 async def phone(name: str, port: int, behaviour: str, workdir: Path, *, ring_ms: int = 500,
-                calls: int = 1) -> Sipp:
-    """An employee's phone listening on 127.0.0.1:port (lab/pjsip.conf maps alice=5081, bob=5082...)."""
-    scenario = SCENARIOS / BEHAVIOURS[behaviour]
+                calls: int = 1, digit: str = "1", dtmf_delay_ms: int = 1000) -> Sipp:
+    """An employee's phone listening on 127.0.0.1:port (lab/pjsip.conf maps alice=5081, bob=5082...).
+
+    Behaviours: answer, noanswer, busy, dtmf1, dtmf1_late, dtmf1_info, and ``dtmf`` / ``dtmf_info``
+    (press ``digit`` ``dtmf_delay_ms`` after answering).
+    """
+    if behaviour in ("dtmf", "dtmf_info"):
+        scenario = _dtmf_phone(workdir, digit, dtmf_delay_ms, info=behaviour == "dtmf_info")
+    else:
+        scenario = SCENARIOS / BEHAVIOURS[behaviour]
     argv = ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mp", str(next(_media_ports)),
             "-m", str(calls), "-recv_timeout", str(ring_ms), "-s", name]
     return await Sipp(f"phone-{name}-{port}", argv, workdir).start()
@@ -131,9 +166,15 @@ async def phone(name: str, port: int, behaviour: str, workdir: Path, *, ring_ms:
 
 async def call(number: str, workdir: Path, *, caller: str = "0611223344", hold_ms: int = 3000,
                port: int = 5070, media: bool = False, name: str | None = None, calls: int = 1,
-               rate: float | None = None) -> Sipp:
-    """A caller on the trunk (127.0.0.1:port) dialing ``number`` on the lab Asterisk."""
-    scenario = SCENARIOS / ("caller_uac_rtp_loop.xml" if media else "caller_uac.xml")
+               rate: float | None = None, digit: str | None = None, digit_delay_ms: int = 1000) -> Sipp:
+    """A caller on the trunk (127.0.0.1:port) dialing ``number`` on the lab Asterisk.
+
+    ``hold_ms`` counts from the answer; ``digit`` is pressed (RFC 4733) ``digit_delay_ms`` after it.
+    """
+    if digit is not None:
+        scenario = _dtmf_caller(workdir, digit, digit_delay_ms)
+    else:
+        scenario = SCENARIOS / ("caller_uac_rtp_loop.xml" if media else "caller_uac.xml")
     argv = ["sipp", "127.0.0.1:5060", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
             "-mp", str(next(_media_ports)), "-s", number, "-key", "caller", caller,
             "-m", str(calls), "-recv_timeout", str(hold_ms)]

@@ -168,6 +168,14 @@ class Ari:
             raise
         return True
 
+    async def record(self, channel_id: str, name: str, *, max_seconds: int, max_silence: int,
+                     beep: bool = True) -> None:
+        """Record the channel into Asterisk's spool/recording/<name>.wav (ends on '#', silence, hang-up)."""
+        await self.request("POST", f"/channels/{channel_id}/record",
+                           params={"name": name, "format": "wav", "maxDurationSeconds": max_seconds,
+                                   "maxSilenceSeconds": max_silence, "ifExists": "overwrite", "beep": beep,
+                                   "terminateOn": "#"})
+
     async def ring(self, channel_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/ring")
 

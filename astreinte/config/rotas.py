@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
-from astreinte.config import values
+from astreinte.config import calling, values
 from astreinte.config.nodes import Reader, child
+from astreinte.domain.calling import CallerIdPolicy, VoicemailPolicy
 from astreinte.domain.hours import DAY_NAMES, HOLIDAYS, SELECTORS, HoursRule, WeekHours, Window
 from astreinte.domain.hunt import HuntPolicy
 from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
 
-HUNT_KEYS = ("strategy", "ring_timeout", "rounds", "confirm", "on_no_answer", "confirm_timeout")
+HUNT_KEYS = ("strategy", "ring_timeout", "rounds", "confirm", "on_no_answer", "confirm_timeout",
+             "hold_message_every")
 
 
 def read_hours(reader: Reader, node: yaml.Node | None, path: str) -> WeekHours | None:
@@ -50,7 +53,8 @@ def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
     for key, value in (fields or {}).items():
         path = child("people", key)
         person_id = reader.parse(reader.keys.get(path), path, values.identifier)
-        entry = reader.mapping(value, path, required=("name", "phones"), optional=("work_hours",))
+        entry = reader.mapping(value, path, required=("name", "phones"),
+                               optional=("work_hours", "forfait_jours", "leave"))
         if person_id is None or entry is None:
             continue
         name = reader.get(entry, path, "name", _name)
@@ -58,11 +62,31 @@ def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
         work_hours = None
         if "work_hours" in entry:
             work_hours = read_hours(reader, entry["work_hours"], child(path, "work_hours"))
+        forfait = bool(reader.boolean(entry["forfait_jours"], child(path, "forfait_jours"))) \
+            if "forfait_jours" in entry else False
+        leave = _leave(reader, entry["leave"], child(path, "leave")) if "leave" in entry else ()
         if name is not None and phones is not None:
-            people[person_id] = Person(person_id, name, phones, work_hours)
+            people[person_id] = Person(person_id, name, phones, work_hours, forfait, leave)
     if fields is not None and not fields:
         reader.error(node, "people", "must name at least one person")
     return people
+
+
+def _leave(reader: Reader, node: yaml.Node, path: str) -> tuple[tuple[date, date], ...]:
+    """``leave: [{from: 2026-12-21, to: 2026-12-31}]`` (both days included)."""
+    periods: list[tuple[date, date]] = []
+    for index, item in enumerate(reader.sequence(node, path) or []):
+        where = child(path, index)
+        entry = reader.mapping(item, where, required=("from", "to"))
+        if not entry:
+            continue
+        first, last = reader.get(entry, where, "from", values.day), reader.get(entry, where, "to", values.day)
+        if first is not None and last is not None:
+            if last < first:
+                reader.error(entry["to"], child(where, "to"), "must not be before 'from'")
+            else:
+                periods.append((first, last))
+    return tuple(periods)
 
 
 def read_teams(
@@ -100,7 +124,7 @@ def _team(
 ) -> Team | None:
     entry = reader.mapping(
         node, path, required=("numbers", "greeting", "layers"),
-        optional=("service_hours", "outside_service", "hunt"),
+        optional=("service_hours", "outside_service", "hunt", *calling.TEAM_KEYS),
     )
     if entry is None:
         return None
@@ -119,11 +143,17 @@ def _team(
             dial = reader.parse(outside["dial"], child(path, "outside_service.dial"), values.phone)
     hunt = _hunt(reader, entry["hunt"], child(path, "hunt")) if "hunt" in entry else HuntPolicy()
     layers = _layers(reader, entry.get("layers"), child(path, "layers"), people) if "layers" in entry else None
+    voicemail = calling.read_voicemail(reader, entry["voicemail"], child(path, "voicemail")) \
+        if "voicemail" in entry else VoicemailPolicy()
+    caller_id = calling.read_caller_id(reader, entry["caller_id"], child(path, "caller_id")) \
+        if "caller_id" in entry else CallerIdPolicy()
     if numbers is None or greeting is None or hunt is None or layers is None:
         return None
     if "service_hours" in entry and hours is None:
         return None
-    return Team(team_id, numbers, greeting, hours, dial, hunt, layers)
+    if voicemail is None or caller_id is None:
+        return None
+    return Team(team_id, numbers, greeting, hours, dial, hunt, layers, voicemail, caller_id)
 
 
 def _numbers(
@@ -156,7 +186,7 @@ def _hunt(reader: Reader, node: yaml.Node, path: str) -> HuntPolicy | None:
             parsed[key] = reader.choice(value, where, ("linear", "ringall"))
         elif key == "on_no_answer":
             parsed[key] = reader.choice(value, where, ("voicemail", "hangup"))
-        elif key in ("ring_timeout", "confirm_timeout"):
+        elif key in ("ring_timeout", "confirm_timeout", "hold_message_every"):
             parsed[key] = reader.parse(value, where, values.duration)
         elif key == "rounds":
             parsed[key] = reader.integer(value, where, minimum=1, maximum=20)

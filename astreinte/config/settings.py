@@ -17,6 +17,7 @@ from astreinte.config import values
 from astreinte.config.nodes import Reader, child
 
 DEFAULT_PROMPTS = "/var/lib/asterisk/sounds/astreinte"
+DEFAULT_RECORDINGS = "/var/spool/asterisk/recording"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class AsteriskSettings:
     ami: AmiSettings
     outbound: str            # dial template, e.g. PJSIP/{number}@trunk-out
     prompts: PromptSettings
+    recordings: Path = Path(DEFAULT_RECORDINGS)   # Asterisk's spool/recording folder, as astreinte sees it
 
 
 def read_secret(
@@ -101,7 +103,7 @@ def read_secret(
 def read_asterisk(
     reader: Reader, node: yaml.Node | None, base: Path, environ: Mapping[str, str]
 ) -> AsteriskSettings | None:
-    fields = reader.mapping(node, "asterisk", required=("ari", "ami", "outbound"), optional=("prompts",))
+    fields = reader.mapping(node, "asterisk", required=("ari", "ami", "outbound"), optional=("prompts", "recordings"))
     if fields is None:
         return None
     ari = ami = None
@@ -144,7 +146,11 @@ def read_asterisk(
             folder = reader.get(prompt_fields, "asterisk.prompts", "dir", str) or DEFAULT_PROMPTS
             seen = reader.get(prompt_fields, "asterisk.prompts", "asterisk_dir", values.asterisk_path)
             prompts = PromptSettings(base / folder, seen or DEFAULT_PROMPTS)
+    recordings = Path(DEFAULT_RECORDINGS)
+    if "recordings" in fields:
+        recordings_folder = reader.parse(fields["recordings"], "asterisk.recordings", str)
+        recordings = base / recordings_folder if recordings_folder else recordings
     if ari is None or ami is None or outbound is None:
         return None
-    return AsteriskSettings(ari, ami, outbound, prompts)
+    return AsteriskSettings(ari, ami, outbound, prompts, recordings)
 

@@ -6,10 +6,11 @@ overrides); ``astreinte.domain.schedule`` resolves them at an instant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from astreinte.domain.calling import CallerIdPolicy, VoicemailPolicy
 from astreinte.domain.hours import DAY_NAMES, WeekHours
 from astreinte.domain.hunt import HuntPolicy
 
@@ -24,6 +25,8 @@ class Person:
     name: str
     phones: tuple[str, ...]
     work_hours: WeekHours | None = None
+    forfait_jours: bool = False                       # exempt from working-time maxima (L3121-62)
+    leave: tuple[tuple[date, date], ...] = ()         # leave periods, first and last day included
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class Team:
     outside_service_dial: str | None     # where calls go outside service hours
     hunt: HuntPolicy
     layers: tuple[Layer, ...]
+    voicemail: VoicemailPolicy = field(default_factory=VoicemailPolicy)
+    caller_id: CallerIdPolicy = field(default_factory=CallerIdPolicy)
 
     def layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.name == name), None)

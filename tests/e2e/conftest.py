@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -37,6 +38,7 @@ asterisk:
   ami: {{host: 127.0.0.1, port: 5038, username: astreinte, secret: secret}}
   outbound: "PJSIP/{{number}}@trunk-out"
   prompts: {{dir: {lab.prompts_dir}, asterisk_dir: {lab.prompts_asterisk_dir}}}
+  recordings: {lab.spool_dir / "recording"}
 holidays: {{country: FR}}
 people:
 {textwrap.indent(textwrap.dedent(people).strip(), "  ")}
@@ -126,3 +128,21 @@ async def daemon(lab: Any) -> AsyncIterator[Callable[[Path], Awaitable[DaemonPro
 async def observer(lab: Any) -> AsyncIterator[Observer]:
     async with Observer() as obs:
         yield obs
+
+
+async def call_log(config: Path, *, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """``astreinte calls --json`` once ``count`` calls are complete (the daemon writes as calls end)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout * TIMEOUT_FACTOR
+    rows: list[dict[str, Any]] = []
+    while loop.time() < end:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "astreinte", "--config", str(config), "calls", "--json",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=REPO)
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        rows = json.loads(out)
+        if len(rows) >= count and all(row["outcome"] != "in_progress" for row in rows):
+            return rows
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"the call log never held {count} completed call(s): {rows}")
