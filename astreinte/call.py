@@ -298,6 +298,7 @@ class CallSession:
             await s.store.run(lambda st: st.add_message(call_id, team.id, caller, recorded_at, duration,
                                                         str(path), notified))
         self.record.outcome = "voicemail"
+        self.trace("finished: voicemail after %.1f s", (s.clock() - self.started).total_seconds())
 
     async def _notify_voicemail(self, team: Team, path: Path, at: datetime, duration: float | None) -> dict[str, bool]:
         settings = self.s.config.notifications
@@ -427,6 +428,8 @@ class CallSession:
                     self.trace("finished: answered by %s; the caller waited %.1f s for a human, talked %.1f s",
                                who, (self.connected_at - self.started).total_seconds(),
                                (end - self.connected_at).total_seconds())
+                elif outcome == "voicemail":
+                    self.trace("hunt over after %.1f s: voicemail", (end - self.started).total_seconds())
                 else:
                     self.trace("finished: %s after %.1f s", outcome, (end - self.started).total_seconds())
 

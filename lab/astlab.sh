@@ -60,7 +60,7 @@ build) build ;;
 version) chroot "$ROOT" dpkg-query -W -f '${Version}\n' asterisk ;;
 start)
   CFG=$2; ID=$3; L=/lab/$ID; D=$ROOT$L
-  rm -rf "$D"; mkdir -p "$D"/{etc,run,log,spool,db,cache,sounds}
+  rm -rf "$D"; mkdir -p "$D"/{etc,run,log,spool/recording,db,cache,sounds}
   cp -a "$CFG"/. "$D/etc/"
   { echo "[directories]"
     echo "astetcdir => $L/etc";  echo "astrundir => $L/run";   echo "astlogdir => $L/log"

@@ -1,0 +1,109 @@
+"""Nobody answers: the caller leaves a message; it is stored, listed, and announced by webhook and e-mail
+(a real local HTTP server and a real local SMTP server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiosmtpd.controller import Controller
+
+from lab import phones
+from lab.observer import Observer
+from tests.e2e.conftest import REPO, call_log, lab_config
+from tests.e2e.test_hunt import PORT, team
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    received: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}/hook", received
+    await runner.cleanup()
+
+
+@pytest.fixture
+def smtp() -> Any:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, mailbox
+    controller.stop()
+
+
+async def test_voicemail_is_recorded_stored_and_notified(lab: Any, daemon: Any, observer: Observer,
+                                                         tmp_path: Path, webhook: Any, smtp: Any) -> None:
+    url, hooks = webhook
+    smtp_port, mailbox = smtp
+    extra = f"""
+    notifications:
+      webhook: {{url: "{url}"}}
+      email: {{host: 127.0.0.1, port: {smtp_port}, from: astreinte@lab.test, to: [ops@lab.test]}}
+    """
+    voicemail = 'voicemail: {greeting: "Laissez un message.", max_length: 20s, max_silence: 15s}\n'
+    config = lab_config(lab, tmp_path, team(("alice",), ring="3s", on_no_answer="voicemail", extra=voicemail),
+                        extra=extra)
+    await daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "noanswer", tmp_path)
+    # the caller talks (RTP) and hangs up 12 s after being answered: greeting ~1 s, ring 3 s, prompt, message
+    caller = await phones.call("1000", tmp_path, hold_ms=12000, media=True)
+    assert await caller.done(40) == 0 and await alice.done(30) == 0
+    (row,) = await call_log(config, timeout=30)
+    assert row["outcome"] == "voicemail" and row["answered_by"] is None
+    assert [(a["person"], a["result"]) for a in row["attempts"]] == [("alice", "no_answer")]
+
+    listing = subprocess.run([sys.executable, "-m", "astreinte", "--config", str(config), "messages", "--json"],
+                             capture_output=True, text=True, check=True, cwd=REPO)
+    (message,) = json.loads(listing.stdout)
+    audio = Path(message["path"])
+    assert message["call_id"] == row["id"] and message["caller"] == "0611223344" and message["team"] == "support"
+    assert audio.exists() and audio.stat().st_size > 8000, "the recording should hold a few seconds of audio"
+    assert audio.read_bytes()[:4] == b"RIFF"
+    assert message["notified"] == {"webhook": True, "email": True}
+
+    for _ in range(50):
+        if hooks and mailbox.messages:
+            break
+        await asyncio.sleep(0.1)
+    (hook,) = hooks
+    assert hook["kind"] == "voicemail" and hook["call_id"] == row["id"] and hook["path"] == str(audio)
+    mail = message_from_bytes(mailbox.messages[0])
+    assert "support" in mail["Subject"] and "0611223344" in mail["Subject"]
+    attachments = [part.get_filename() for part in mail.walk() if part.get_filename()]
+    assert attachments == [audio.name]
