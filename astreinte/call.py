@@ -14,21 +14,20 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from astreinte.adapters import notify
 from astreinte.adapters.store.calls import CallRecord, to_records
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.domain.hunt import Hunt, Target
+from astreinte.menu import choose_team
+from astreinte.voicemail import take_message
 from astreinte.wire import ari_events as a
 
 if TYPE_CHECKING:
     from astreinte.adapters.ari import Ari
     from astreinte.adapters.store.aio import AsyncStore
     from astreinte.config import Config
-    from astreinte.domain.calling import Menu
     from astreinte.domain.rota import Team
     from astreinte.domain.schedule import Schedule
     from astreinte.prompts import PromptBook
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.call")
 
 FALLBACK_CONTEXT = "astreinte-fallback"
-MAX_ATTACHMENT = 10 * 1024 * 1024
 
 # Q.850 causes of a phone leg that ended before it was answered
 _CAUSES: dict[int, h.FailCause] = {
@@ -144,11 +142,11 @@ class CallSession:
         if s.config.is_blocked(self.caller.caller_number):
             self.trace("arrived on %s from %s: number blocked, refused", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "blocked"
-            await self._say_and_hang_up(s.prompts.blocked)
+            await self.say_and_hang_up(s.prompts.blocked)
             return
         if team is None and menu is not None:
             self.trace("arrived on menu %s from %s", self.number, caller_number)
-            team = await self._menu(menu)
+            team = await choose_team(self, menu)
             if team is None:
                 return
             self.record.team = team.id
@@ -177,7 +175,7 @@ class CallSession:
             await s.ari.answer(self.id)
             self.answered = True
         if status.in_service:
-            await self._play_to_caller(s.prompts.greeting(team.id), "greeting")
+            await self.play_to_caller(s.prompts.greeting(team.id), "greeting")
             self.trace("greeting playing")
         hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
                     greeting_playing=status.in_service)
@@ -194,16 +192,16 @@ class CallSession:
             for hunt_event in self._translate(event):
                 await self._execute(hunt.handle(hunt_event, s.clock()))
         if self.voicemail_wanted and not self.caller_gone:
-            await self._voicemail(team)
+            await take_message(self, team)
         if not self.caller_gone:     # e.g. the "nobody is available" message is still playing
-            await self._wait_playbacks_done(timeout=30)
+            await self.wait_playbacks_done(timeout=30)
             if not self.caller_gone:
                 await s.ari.hangup(self.id)
                 self.caller_gone = True
 
     # --- before and after the hunt ------------------------------------------------
 
-    async def _next(self, timeout: float | None) -> a.Event | h.Event | None:
+    async def next_event(self, timeout: float | None) -> a.Event | h.Event | None:
         """The next event for this call, or None on timeout; notes the caller hanging up."""
         try:
             event = await asyncio.wait_for(self.queue.get(), timeout)
@@ -215,111 +213,14 @@ class CallSession:
             self.caller_gone = True
         return event
 
-    async def _say_and_hang_up(self, media: str) -> None:
+    async def say_and_hang_up(self, media: str) -> None:
         await self.s.ari.answer(self.id)
         self.answered = True
-        await self._play_to_caller(media, "message")
-        await self._wait_playbacks_done(timeout=15)
+        await self.play_to_caller(media, "message")
+        await self.wait_playbacks_done(timeout=15)
         if not self.caller_gone:
             await self.s.ari.hangup(self.id)
             self.caller_gone = True
-
-    async def _menu(self, menu: Menu) -> Team | None:
-        """Ask the caller to choose a team; a digit counts even while the prompt plays."""
-        s = self.s
-        await s.ari.answer(self.id)
-        self.answered = True
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            await self._play_to_caller(s.prompts.menus[menu.number], "menu")
-            deadline: float | None = None
-            while not self.caller_gone:
-                timeout = None if deadline is None else max(0.0, deadline - loop.time())
-                event = await self._next(timeout if deadline is not None else menu.timeout + 60)
-                if event is None:
-                    break
-                match event:
-                    case a.ChannelDtmfReceived(channel=ch, digit=digit) if ch.id == self.id:
-                        await self._stop_playbacks(lambda purpose: purpose == "menu")
-                        team_id = menu.choose(digit[:1])
-                        self.trace("caller pressed %s: %s", digit[:1], team_id or "no such choice")
-                        if team_id is not None:
-                            return s.config.teams[team_id]
-                        break
-                    case a.PlaybackFinished(playback_id=pid) if self.playbacks.get(pid) == "menu":
-                        self.playbacks.pop(pid, None)
-                        deadline = loop.time() + menu.timeout
-            if self.caller_gone:
-                self.record.outcome = "abandoned"
-                return None
-            if menu.default is not None:
-                self.trace("no choice: team %s by default", menu.default)
-                return s.config.teams[menu.default]
-            self.trace("no choice (attempt %d)", attempt)
-        self.record.outcome, self.record.reason = "failed", "no_menu_choice"
-        await self._say_and_hang_up(s.prompts.nobody)
-        return None
-
-    async def _voicemail(self, team: Team) -> None:
-        """Prompt, beep, record (bounded), store and notify."""
-        s = self.s
-        await self._stop_playbacks(lambda purpose: True)
-        await self._ringback(False)
-        await self._play_to_caller(s.prompts.voicemails[team.id], "voicemail-greeting")
-        await self._wait_playbacks_done(timeout=60)
-        if self.caller_gone:
-            self.record.outcome = "abandoned"
-            return
-        name = "astreinte-" + re.sub(r"[^A-Za-z0-9-]", "-", self.id)
-        limit = team.voicemail.max_seconds
-        await s.ari.record(self.id, name, max_seconds=int(limit), max_silence=int(team.voicemail.max_silence))
-        self.trace("recording a message (at most %.0f s)", limit)
-        recorded_at = s.clock()
-        loop = asyncio.get_running_loop()
-        end = loop.time() + limit + 15
-        finished: a.RecordingFinished | a.RecordingFailed | None = None
-        while finished is None and loop.time() < end:
-            event = await self._next(end - loop.time())
-            if isinstance(event, (a.RecordingFinished, a.RecordingFailed)) and event.name == name:
-                finished = event
-        if not self.caller_gone:
-            await s.ari.hangup(self.id)
-            self.caller_gone = True
-        path = s.config.asterisk.recordings / f"{name}.wav"
-        if isinstance(finished, a.RecordingFailed) or finished is None:
-            log.error("call %s: the voicemail recording failed (%s)", self.id,
-                      finished.cause if finished is not None else "no RecordingFinished event")
-        duration = float(finished.duration) if isinstance(finished, a.RecordingFinished) and finished.duration \
-            else None
-        self.trace("message recorded: %s (%s s)", path, "?" if duration is None else f"{duration:.0f}")
-        notified = await self._notify_voicemail(team, path, recorded_at, duration)
-        if s.store is not None:
-            call_id, caller = self.id, self.record.caller
-            await s.store.run(lambda st: st.add_message(call_id, team.id, caller, recorded_at, duration,
-                                                        str(path), notified))
-        self.record.outcome = "voicemail"
-        self.trace("finished: voicemail after %.1f s", (s.clock() - self.started).total_seconds())
-
-    async def _notify_voicemail(self, team: Team, path: Path, at: datetime, duration: float | None) -> dict[str, bool]:
-        settings = self.s.config.notifications
-        if not settings.enabled:
-            return {}
-        local = at.astimezone(self.s.config.timezone)
-        attachments: list[tuple[str, bytes, str]] = []
-        with contextlib.suppress(OSError):
-            if path.stat().st_size <= MAX_ATTACHMENT:
-                attachments.append((path.name, path.read_bytes(), "audio/wav"))
-        notice = notify.Notice(
-            "voicemail", f"[astreinte] message on {team.id} from {self.record.caller}",
-            f"{self.record.caller} called the {team.id} on-call line ({self.number}) at "
-            f"{local:%Y-%m-%d %H:%M}, nobody answered, and left a message"
-            f"{'' if duration is None else f' of {duration:.0f} s'}.\nRecording: {path}\n",
-            {"call_id": self.id, "team": team.id, "caller": self.record.caller, "number": self.number,
-             "recorded_at": local.isoformat(), "duration": duration, "path": str(path)},
-            attachments)
-        results = await notify.send(settings, notice)
-        self.trace("message notified: %s", ", ".join(f"{k} {'ok' if ok else 'FAILED'}" for k, ok in results.items()))
-        return results
 
     def _translate(self, event: a.Event | h.Event) -> Iterable[h.Event]:
         """ARI event -> the hunt's events (none for what the hunt does not care about)."""
@@ -403,23 +304,23 @@ class CallSession:
                 self.playbacks[pid] = leg
                 await s.ari.play(leg, s.prompts.confirmation(self.team.id), pid)
             case h.StopPrompt(leg=leg):
-                await self._stop_playbacks(lambda purpose: purpose == leg)
+                await self.stop_playbacks(lambda purpose: purpose == leg)
             case h.Connect(leg=leg):
                 await self._connect(leg)
             case h.StartHoldMusic():
-                await self._ringback(True)
+                await self.ringback(True)
             case h.PlayHoldMessage():
-                await self._ringback(False)
-                await self._play_to_caller(s.prompts.please_hold, "hold")
+                await self.ringback(False)
+                await self.play_to_caller(s.prompts.please_hold, "hold")
             case h.StartVoicemail():
                 self.trace("nobody answered: voicemail")
                 self.voicemail_wanted = True
             case h.HangupCaller(reason=reason):
                 if reason == "nobody_available":
                     self.trace("nobody answered")
-                    await self._ringback(False)
-                    await self._play_to_caller(s.prompts.nobody, "nobody")
-                    await self._wait_playbacks_done(timeout=15)
+                    await self.ringback(False)
+                    await self.play_to_caller(s.prompts.nobody, "nobody")
+                    await self.wait_playbacks_done(timeout=15)
                 if not self.caller_gone:
                     await s.ari.hangup(self.id)
             case h.Finished(outcome=outcome, answered_by=who):
@@ -435,8 +336,8 @@ class CallSession:
 
     async def _connect(self, leg: str) -> None:
         s = self.s
-        await self._stop_playbacks(lambda purpose: True)
-        await self._ringback(False)
+        await self.stop_playbacks(lambda purpose: True)
+        await self.ringback(False)
         self.bridge_id = self._next_id("bridge")
         await s.ari.create_bridge(self.bridge_id)
         await s.ari.add_to_bridge(self.bridge_id, self.id, leg)
@@ -447,18 +348,18 @@ class CallSession:
 
     # --- media helpers ------------------------------------------------------------
 
-    async def _play_to_caller(self, media: str, purpose: str) -> None:
+    async def play_to_caller(self, media: str, purpose: str) -> None:
         pid = self._next_id(purpose)
         self.playbacks[pid] = purpose
         await self.s.ari.play(self.id, media, pid)
 
-    async def _stop_playbacks(self, which: Callable[[str], bool]) -> None:
+    async def stop_playbacks(self, which: Callable[[str], bool]) -> None:
         for pid, purpose in list(self.playbacks.items()):
             if which(purpose):
                 self.playbacks.pop(pid, None)
                 await self.s.ari.stop_playback(pid)
 
-    async def _wait_playbacks_done(self, timeout: float) -> None:
+    async def wait_playbacks_done(self, timeout: float) -> None:
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while self.playbacks and not self.caller_gone and loop.time() < end:
@@ -466,7 +367,7 @@ class CallSession:
                 event = await asyncio.wait_for(self.queue.get(), end - loop.time())
                 list(self._translate(event))
 
-    async def _ringback(self, on: bool) -> None:
+    async def ringback(self, on: bool) -> None:
         if on == self.ringing_caller or self.caller_gone:
             return
         self.ringing_caller = on
@@ -474,7 +375,7 @@ class CallSession:
 
     def _resume_ringback_later(self) -> None:
         if self.hunt is not None and self.hunt.phase in ("hunting", "accepted", "exhausted"):
-            asyncio.get_running_loop().create_task(self._ringback(True))
+            asyncio.get_running_loop().create_task(self.ringback(True))
 
     def _endpoint(self, phone: str) -> str:
         if "/" in phone:
