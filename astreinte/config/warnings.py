@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from astreinte.config import Config
-from astreinte.domain.hours import irregular_gaps
+from astreinte.domain.hours import WeekHours, irregular_gaps
 from astreinte.domain.rota import Override
+
+
+def _always(hours: WeekHours) -> bool:
+    """Does every minute of an ordinary week (no holiday) fall in service hours?"""
+    monday = datetime(2026, 11, 2)
+    return all(hours.contains(monday + timedelta(minutes=m)) for m in range(0, 7 * 24 * 60, 15))
 
 
 def config_warnings(config: Config, cli_overrides: Iterable[Override] = (), now: datetime | None = None) -> list[str]:
@@ -26,7 +32,7 @@ def config_warnings(config: Config, cli_overrides: Iterable[Override] = (), now:
             for stretch in irregular_gaps(team.service_hours):
                 warn(f"{path}.service_hours",
                      f"{stretch} is outside service hours every week: calls go to {destination}")
-            if team.outside_service_dial is None:
+            if team.outside_service_dial is None and not _always(team.service_hours):
                 warn(f"{path}.service_hours",
                      "outside service hours calls have nowhere to go: set outside_service.dial")
         elif team.outside_service_dial is not None:
