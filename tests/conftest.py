@@ -11,6 +11,11 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The machine is shared (2 cores, a PBX and sipp running beside the tests): no per-example deadline.
+settings.register_profile("astreinte", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("astreinte")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 LAB_PORTS = {8088: "ARI/HTTP", 5038: "AMI"}
