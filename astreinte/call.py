@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from astreinte.adapters.speech import Prompt, render
 from astreinte.adapters.store.calls import CallRecord, to_records
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.domain.hunt import Hunt, Target
 from astreinte.menu import choose_team
+from astreinte.prompts import CONFIRM_FROM, spoken_number
 from astreinte.voicemail import take_message
 from astreinte.wire import ari_events as a
 
@@ -94,6 +96,7 @@ class CallSession:
         self.engaged_person: str | None = None
         self.answered = False
         self.voicemail_wanted = False
+        self._confirmation: asyncio.Task[Prompt] | None = None
         self.caller_gone = False
         self.started = services.clock()
         self._seq = 0
@@ -153,7 +156,12 @@ class CallSession:
         if team is None:
             self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "unknown_number"
-            await self._to_fallback("unknown-number")
+            await s.ari.answer(self.id)
+            self.answered = True
+            await self.play_to_caller(s.prompts.unknown_number, "message")
+            await self.wait_playbacks_done(timeout=10)
+            if not self.caller_gone:
+                await self._to_fallback("unknown-number")
             return
         self.team = team
         status = s.schedule.who(team.id, s.clock())
@@ -177,6 +185,8 @@ class CallSession:
         if status.in_service:
             await self.play_to_caller(s.prompts.greeting(team.id), "greeting")
             self.trace("greeting playing")
+        if policy.confirm and self.record.caller != "anonymous":
+            self._confirmation = asyncio.get_running_loop().create_task(self._render_confirmation(team))
         hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
                     greeting_playing=status.in_service)
         self.hunt = hunt
@@ -302,7 +312,7 @@ class CallSession:
                 assert self.team is not None
                 pid = self._next_id("prompt")
                 self.playbacks[pid] = leg
-                await s.ari.play(leg, s.prompts.confirmation(self.team.id), pid)
+                await s.ari.play(leg, self._confirmation_media(), pid)
             case h.StopPrompt(leg=leg):
                 await self.stop_playbacks(lambda purpose: purpose == leg)
             case h.Connect(leg=leg):
@@ -377,6 +387,23 @@ class CallSession:
         if self.hunt is not None and self.hunt.phase in ("hunting", "accepted", "exhausted"):
             asyncio.get_running_loop().create_task(self.ringback(True))
 
+    async def _render_confirmation(self, team: Team) -> Prompt:
+        """The callee's prompt with the caller's number, rendered while the phones ring (~30 ms)."""
+        settings = self.s.config.asterisk.prompts
+        text = CONFIRM_FROM.format(team=team.id, number=spoken_number(self.record.caller))
+        return await render(text, settings.dir, settings.asterisk_dir, name=f"call-{self._file_id}")
+
+    def _confirmation_media(self) -> str:
+        assert self.team is not None
+        task = self._confirmation
+        if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+            return task.result().media
+        return self.s.prompts.confirmation(self.team.id)   # the team's prompt, without the number
+
+    @property
+    def _file_id(self) -> str:
+        return re.sub(r"[^A-Za-z0-9-]", "-", self.id)
+
     def _endpoint(self, phone: str) -> str:
         if "/" in phone:
             return phone
@@ -424,6 +451,10 @@ class CallSession:
 
     async def _cleanup(self) -> None:
         self._complete_record()
+        if self._confirmation is not None:
+            self._confirmation.cancel()
+            with contextlib.suppress(BaseException):
+                (await self._confirmation).file.unlink(missing_ok=True)
         if self.s.store is not None:
             record, steps = self.record, list(self.steps)
             try:

@@ -15,6 +15,14 @@ NOBODY = "Personne n'est disponible pour le moment. Merci de rappeler dans quelq
 UNKNOWN_NUMBER = "Ce numéro n'est pas attribué."
 BLOCKED = "Votre appel ne peut pas aboutir. Au revoir."
 CONFIRM = "Appel d'astreinte pour l'équipe {team}. Appuyez sur 1 pour accepter, sur 2 pour refuser."
+CONFIRM_FROM = ("Appel d'astreinte pour l'équipe {team}, du {number}. "
+                "Appuyez sur 1 pour accepter, sur 2 pour refuser.")
+
+
+def spoken_number(number: str) -> str:
+    """``0611223344`` -> ``06 11 22 33 44``: read as pairs, the French way (digits only reach here)."""
+    digits = number.lstrip("+")
+    return ("plus " if number.startswith("+") else "") + " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,10 @@ def prompt_name(text: str, voice: str = DEFAULT_VOICE) -> str:
     return f"tts-{digest}"
 
 
-async def render(text: str, directory: Path, asterisk_dir: str, voice: str = DEFAULT_VOICE) -> Prompt:
-    """Render ``text`` once (cached by content) and return where it is."""
-    name = prompt_name(text, voice)
+async def render(text: str, directory: Path, asterisk_dir: str, voice: str = DEFAULT_VOICE,
+                 name: str | None = None) -> Prompt:
+    """Render ``text`` once (cached by content, or under ``name``) and return where it is."""
+    name = name or prompt_name(text, voice)
     target = directory / f"{name}.wav"
     prompt = Prompt(target, f"sound:{asterisk_dir.rstrip('/')}/{name}")
     if target.exists() and target.stat().st_size > 44:
