@@ -25,6 +25,7 @@ BEHAVIOURS = {
 }
 
 _media_ports = itertools.count(17000, 20)
+RUNNING: set[Sipp] = set()     # every sipp started and not yet reaped: stop_all() ends them
 
 _HEADER = re.compile(r"^-{10,} (\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d\.\d+)")
 _DIRECTION = re.compile(r"^(UDP|TCP) message (received|sent)")
@@ -85,6 +86,7 @@ class Sipp:
         self.proc = await asyncio.create_subprocess_exec(
             *argv, cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        RUNNING.add(self)
         return self
 
     async def done(self, timeout: float = 60.0) -> int:
@@ -96,6 +98,7 @@ class Sipp:
             raise AssertionError(f"sipp {self.name} still running after {timeout} s") from None
         self.output = out.decode(errors="replace")
         self.returncode = self.proc.returncode
+        RUNNING.discard(self)
         return self.returncode if self.returncode is not None else -1
 
     async def stop(self) -> None:
@@ -109,6 +112,10 @@ class Sipp:
                 await self.proc.wait()
         if self.proc is not None:
             self.returncode = self.proc.returncode
+        RUNNING.discard(self)
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def messages(self) -> list[SipMessage]:
         return parse_message_log(self._log.read_text(errors="replace")) if self._log.exists() else []
@@ -118,6 +125,12 @@ class Sipp:
 
     def sent(self, method: str) -> list[SipMessage]:
         return [m for m in self.messages() if m.direction == "sent" and m.method == method]
+
+
+async def stop_all() -> None:
+    """End every sipp still running (a test that failed half-way must not leave a phone holding its port)."""
+    for sipp in list(RUNNING):
+        await sipp.stop()
 
 
 def _dtmf_phone(workdir: Path, digit: str, delay_ms: int, info: bool) -> Path:

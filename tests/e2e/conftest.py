@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from lab import phones
 from lab.observer import Observer
 from lab.phones import TIMEOUT_FACTOR
 
@@ -122,6 +123,12 @@ async def daemon(lab: Any) -> AsyncIterator[Callable[[Path], Awaitable[DaemonPro
     for process in started:
         code = await process.stop()
         print(f"--- daemon log (exit {code}) ---\n" + process.log())  # shown by pytest when a test fails
+
+
+@pytest.fixture(autouse=True)
+async def _no_leftover_phones() -> AsyncIterator[None]:
+    yield
+    await phones.stop_all()
 
 
 @pytest.fixture
