@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-DEB_PACKAGES := debootstrap sip-tester baresip-core espeak-ng sox zstd curl iproute2 util-linux
+DEB_PACKAGES := debootstrap sip-tester baresip-core espeak-ng sox zstd curl iproute2 util-linux chromium
 ISOLATED := bash lab/isolated
 
 .PHONY: help setup deb venv lab-image lab lab-stop demo test test-unit lint bench clean

@@ -68,6 +68,12 @@ def safe_caller_number(raw: str) -> str:
     return re.sub(r"[^0-9+*#]", "", raw)[:32]
 
 
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Done callback of a task nobody may await: its error was seen (the path that needs it awaits it)."""
+    if not task.cancelled():
+        task.exception()
+
+
 async def _logged(job: Awaitable[object], call_id: str) -> None:
     try:
         await job
@@ -135,6 +141,10 @@ class CallSession:
 
     async def _run(self) -> None:
         s = self.s
+        # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do
+        # the lookups while it answers (issue 8: one ARI round trip less before the first phone rings).
+        answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
+        answering.add_done_callback(_retrieve)
         caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
         menu = s.config.menus.get(self.number)
@@ -179,18 +189,25 @@ class CallSession:
             policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False, on_no_answer="hangup")
             self.record.reason = "outside_service"
             self.trace("outside service hours: dialing %s", dial or "nobody (no outside_service.dial)")
-        if not self.answered:
-            await s.ari.answer(self.id)
-            self.answered = True
-        if status.in_service:
-            await self.play_to_caller(s.prompts.greeting(team.id), "greeting")
-            self.trace("greeting playing")
-        if policy.confirm and self.record.caller != "anonymous":
-            self._confirmation = asyncio.get_running_loop().create_task(self._render_confirmation(team))
         hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
                     greeting_playing=status.in_service)
+        if not self.answered:
+            await answering
+            self.answered = True
         self.hunt = hunt
-        await self._execute(hunt.start(s.clock()))
+        if status.in_service:
+            # Pipelined start (issue 8): the greeting and the first phones are requested together.
+            # Asterisk starts the playback as soon as it is queued on the caller's channel, while a
+            # leg takes it a millisecond more to originate, so the phone still rings after the
+            # greeting started (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin):
+            # one ARI round trip less between the caller's INVITE and the first phone's.
+            await asyncio.gather(self.play_to_caller(s.prompts.greeting(team.id), "greeting"),
+                                 self._execute(hunt.start(s.clock())))
+            self.trace("greeting playing")
+        else:
+            await self._execute(hunt.start(s.clock()))
+        if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
+            self._confirmation = asyncio.get_running_loop().create_task(self._render_confirmation(team))
         while not hunt.finished:
             deadline = hunt.deadline
             timeout = None if deadline is None else max(0.0, (deadline - s.clock()).total_seconds())

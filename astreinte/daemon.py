@@ -14,16 +14,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from astreinte import config as config_module
+from astreinte.adapters.agi import AgiServer
 from astreinte.adapters.ami import Ami
 from astreinte.adapters.ari import Ari
+from astreinte.adapters.store.aio import AsyncStore
+from astreinte.astdb import AstDbWriter
 from astreinte.call import Services
 from astreinte.config import Config
-from astreinte.adapters.store.aio import AsyncStore
+from astreinte.dialplan import chain_for
 from astreinte.domain.errors import ConfigError, FatalLinkError, StoreError
 from astreinte.domain.rota import Override
 from astreinte.domain.schedule import Schedule
+from astreinte.metrics import Metrics, StatusServer
 from astreinte.prompts import PromptBook, render_all
 from astreinte.router import Router
+from astreinte.watch.phones import watch_phones
 
 log = logging.getLogger("astreinte.daemon")
 
@@ -82,13 +87,24 @@ class Daemon:
             self.services = Services(ari, config, schedule, prompts, store=store)
             router = Router(ari, self.services)
             ami = Ami(config.asterisk.ami)
+            services = self.services
+            metrics = Metrics()
+            agi = AgiServer(config.daemon.agi, lambda number, now: chain_for(
+                services.config, services.schedule, number, now), served=metrics.agi_served,
+                             blocked=lambda caller: services.config.is_blocked(caller))
+            astdb = AstDbWriter(ami, services)
+            status = StatusServer(config.daemon.metrics, metrics, router=router, ari=ari, ami=ami, agi=agi,
+                                  astdb=astdb)
             try:
                 async with asyncio.TaskGroup() as tg:
-                    links = [tg.create_task(router.serve(), name="ari"), tg.create_task(ami.run(), name="ami"),
-                             tg.create_task(self._watch(), name="watch")]
+                    links = [tg.create_task(agi.serve(), name="agi"),
+                             tg.create_task(router.serve(), name="ari"), tg.create_task(ami.run(), name="ami"),
+                             tg.create_task(astdb.run(), name="astdb"), tg.create_task(status.serve(), name="status"),
+                             tg.create_task(self._watch(), name="watch"),
+                             tg.create_task(watch_phones(services, router.presence), name="phones")]
                     await self.stop.wait()
                     log.info("stopping: no new calls; %d live call(s)", router.live_calls)
-                    await router.drain(timeout=SHUTDOWN_GRACE)
+                    await router.drain(timeout=services.config.daemon.shutdown_grace)
                     for task in links:
                         task.cancel()
             except* FatalLinkError as group:

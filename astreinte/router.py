@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from astreinte.adapters.ari import Connected, Disconnected
 from astreinte.call import CallSession, Services
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
+from astreinte.leftovers import Leftovers
 from astreinte.wire import ari_events as a
 
 if TYPE_CHECKING:
@@ -67,12 +69,20 @@ class Router:
                     self.dispatch(event)
 
     async def _resync(self) -> None:
+        """After every (re)connect: re-subscribe, re-read phones, and take back calls left in the app."""
+        since = datetime.now(UTC)
         try:
             await self.ari.subscribe("endpoint:PJSIP")
             for endpoint in await self.ari.endpoints("PJSIP"):
                 self.presence.update("PJSIP", str(endpoint.get("resource")), str(endpoint.get("state")))
         except LinkError as exc:
             log.warning("could not read endpoint states: %s", exc)
+        try:   # a previous daemon's calls (kill -9, crash): adopt the bridged ones, hand the rest to the dialplan
+            found = await Leftovers(self.ari).recover(set(self.channels), since)
+            if found:
+                log.warning("took back %d channel(s) left in the app", found)
+        except LinkError as exc:
+            log.warning("could not list the channels left in the app: %s", exc)
         log.info("ready: taking calls for Stasis app %r", self.ari.settings.app)
 
     def dispatch(self, event: a.Event) -> None:

@@ -28,8 +28,13 @@ def main() -> None:
 # Sub-command modules import ``main`` and register themselves.
 from astreinte.cli import calls as _calls  # noqa: E402,F401
 from astreinte.cli import check as _check  # noqa: E402,F401
+from astreinte.cli import dialplan as _dialplan  # noqa: E402,F401
+from astreinte.cli import intervention as _intervention  # noqa: E402,F401
 from astreinte.cli import override as _override  # noqa: E402,F401
+from astreinte.cli import phones as _phones  # noqa: E402,F401
+from astreinte.cli import report as _report  # noqa: E402,F401
 from astreinte.cli import rota as _rota  # noqa: E402,F401
 from astreinte.cli import run as _run  # noqa: E402,F401
 from astreinte.cli import schedule as _schedule  # noqa: E402,F401
+from astreinte.cli import status as _status  # noqa: E402,F401
 from astreinte.cli import who as _who  # noqa: E402,F401

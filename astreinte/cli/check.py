@@ -1,16 +1,17 @@
-"""``astreinte check``: validate the configuration and rotas, without side effects."""
+"""``astreinte check`` (configuration and rotas) and ``astreinte check legal`` (labour law)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import cli_overrides, load_config
+from astreinte.cli.display import cli_overrides, load_config, parse_day_or_instant, short
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Check the configuration and rotas: exit 0 if valid, else 1 with every error.
@@ -18,11 +19,15 @@ def check(ctx: click.Context) -> None:
     Errors name file, line and key. Warnings (a night left outside service hours, a
     layer starting later, a CLI override that no longer matches the rota…) do not fail
     the check. Nothing is written: the database is only read, if it exists.
+    ``astreinte check legal`` checks French labour-law rules instead.
 
     \b
     Examples:
         astreinte --config /etc/astreinte/config.yaml check
+        astreinte check legal --from 2026-11-01 --to 2026-12-01
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from astreinte.config.warnings import config_warnings
 
     config = load_config(ctx)
@@ -35,6 +40,53 @@ def check(ctx: click.Context) -> None:
         f"{_count(len(config.people), 'person', 'people')}, {_count(len(config.overrides), 'override')} "
         f"(+{len(extra)} from the CLI)"
     )
+
+
+@check.command()
+@click.option("--from", "from_text", metavar="DATE", help="Start (a local day or an instant; default: this month).")
+@click.option("--to", "to_text", metavar="DATE", help="End, exclusive (default: the end of next month).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def legal(ctx: click.Context, from_text: str | None, to_text: str | None, as_json: bool) -> None:
+    """Check the astreinte rules of French labour law: exit 1 if any error.
+
+    Notice of the rota against the publication log (notice_days, exceptional reason and one
+    jour franc minimum), daily rest (11 h) and weekly rest (35 h) around interventions and
+    regular working time, maximum working time (not for forfait-jours), and the fairness
+    limits configured under ``legal:``. Each finding names the rule, the person, the
+    instants and the article. Nothing is written.
+
+    \b
+    Examples:
+        astreinte check legal
+        astreinte check legal --from 2026-11-01 --to 2026-12-01 --json
+    """
+    from astreinte.cli.report import default_range, gather
+    from astreinte.report import facts
+
+    config = load_config(ctx)
+    first, last = default_range(config)
+    start = parse_day_or_instant(from_text, config.timezone, first, "--from")
+    end = parse_day_or_instant(to_text, config.timezone, last, "--to")
+    if end <= start:
+        raise click.BadParameter("must be after --from", param_hint="--to")
+    data = gather(config, start, end)
+    found = facts.findings(config, data.schedule, data.log, data.interventions, start, end)
+    calendar = facts.calendar_of(config)
+    errors = sum(f.severity == "error" for f in found)
+    if as_json:
+        click.echo(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "errors": errors,
+                               "warnings": len(found) - errors,
+                               "findings": [f.to_json(calendar) for f in found]}, indent=2, ensure_ascii=False))
+    else:
+        zone = config.timezone
+        for f in found:
+            click.echo(f"{f.severity}: {f.rule}: {f.person}: {short(f.start, zone)} -> {short(f.end, zone)}: "
+                       f"{f.message} [{f.article}]")
+        click.echo(f"{_count(errors, 'error')}, {_count(len(found) - errors, 'warning')} "
+                   f"from {short(start, zone)} to {short(end, zone)}", err=True)
+    if errors:
+        ctx.exit(1)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import author, echo_changes, iso, load_config, parse_instant
+from astreinte.cli.display import author, echo_changes, iso, load_config, parse_instant, short
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from astreinte.adapters.store import Store
+    from astreinte.config import Config
 
 AT_HELP = "Publication time (default: now); for tests and back-filling."
 
@@ -36,7 +44,32 @@ def load(ctx: click.Context, at_text: str | None) -> None:
     config = load_config(ctx)
     at = parse_instant(at_text, config.timezone, "--at")
     with Store.open(config.database) as store:
+        for finding in legal_preview(config, store, at):
+            click.echo(f"legal {finding}", err=True)
         echo_changes(store.publish(config, at, source="rota load", author=author()), config)
+
+
+def legal_preview(config: Config, store: Store, at: datetime) -> list[str]:
+    """The legal findings this publication would cause: short notice of the time it adds,
+    and the fairness limits (consecutive weeks, 24 h periods, leave) over the new window."""
+    from astreinte.adapters.store.rotas import DEFAULT_HORIZON_MONTHS
+    from astreinte.domain.legal import check_fairness, check_notice
+    from astreinte.domain.publication import assignments, diff, horizon
+    from astreinte.report import facts
+
+    end = horizon(at, config.timezone, DEFAULT_HORIZON_MONTHS)
+    schedule = config.schedule(store.overrides())
+    changes = diff(store.published_shifts(), assignments(schedule, at, end), at, end)
+    log = [*facts.published(store.publications()), *(facts.Published(at, c) for c in changes)]
+    pieces = facts.shifts(config, schedule, at, end)
+    calendar = facts.calendar_of(config)
+    new = [n for n in facts.notices(pieces, log) if n.published_at == at]
+    found = check_notice(new, config.legal, calendar, at, end)
+    for person in facts.person_times(config, pieces, [], at, end):
+        found += check_fairness(person, config.legal, calendar, at, end)
+    zone = config.timezone
+    return [f"{f.severity}: {f.rule}: {f.person}: {short(f.start, zone)} -> {short(f.end, zone)}: {f.message} "
+            f"[{f.article}]" for f in sorted(found, key=lambda f: (f.start, f.person, f.rule))]
 
 
 @rota.command("log")

@@ -18,8 +18,11 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from astreinte.config import calling, values
+from astreinte.config.daemon import DaemonSettings, read_daemon
+from astreinte.config.legal import CompensationSettings, read_compensation, read_legal
 from astreinte.config.nodes import Reader, compose, syntax_problem
 from astreinte.config.notify import NotifySettings, read_notifications
+from astreinte.config.phones import PhoneSettings, read_phones
 from astreinte.config.rotas import mapping_keys, read_overrides, read_people, read_teams
 from astreinte.config.settings import (
     AmiSettings,
@@ -31,6 +34,7 @@ from astreinte.config.settings import (
 from astreinte.domain.calendar import HolidayCalendar, HolidaySettings, supported_subdivisions
 from astreinte.domain.calling import Menu
 from astreinte.domain.errors import ConfigError, Problem
+from astreinte.domain.legal import LegalSettings
 from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
 from astreinte.domain.schedule import Schedule
 
@@ -51,7 +55,8 @@ __all__ = [
 ]
 
 TOP_KEYS_REQUIRED = ("timezone", "asterisk", "people", "teams")
-TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides", "notifications", "menus", "blocklist")
+TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides", "notifications", "daemon", "menus", "blocklist", "phones",
+                      "legal", "compensation")
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,12 @@ class Config:
     overrides: tuple[Override, ...]
     lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
     notifications: NotifySettings = field(default_factory=NotifySettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
     menus: Mapping[str, Menu] = field(default_factory=dict)
     blocklist: frozenset[str] = frozenset()
+    phones: PhoneSettings | None = None      # softphones astreinte provisions (None: none)
+    legal: LegalSettings = field(default_factory=LegalSettings)
+    compensation: CompensationSettings | None = None   # None: the default profile (config.legal)
 
     def is_blocked(self, caller_number: str) -> bool:
         return calling.normalise_caller(caller_number) in self.blocklist
@@ -135,9 +144,14 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
         overrides = read_overrides(reader, fields["overrides"], teams, declared_layers, person_ids, zone)
     notifications = (read_notifications(reader, fields["notifications"], base, environ)
                      if "notifications" in fields else NotifySettings())
+    daemon = read_daemon(reader, fields["daemon"]) if "daemon" in fields else DaemonSettings()
     team_numbers = {number for team in teams.values() for number in team.numbers}
     menus = calling.read_menus(reader, fields["menus"], teams, team_numbers) if "menus" in fields else {}
     blocklist = calling.read_blocklist(reader, fields["blocklist"]) if "blocklist" in fields else frozenset()
+    phones = read_phones(reader, fields["phones"], base, base / (database or ""), person_ids) \
+        if "phones" in fields else None
+    legal = read_legal(reader, fields["legal"]) if "legal" in fields else LegalSettings()
+    compensation = read_compensation(reader, fields["compensation"], base) if "compensation" in fields else None
     if reader.problems or zone is None or asterisk is None or database is None:
         raise ConfigError(reader.problems or [Problem(file, None, "", "invalid configuration")])
     return Config(
@@ -151,8 +165,12 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
         overrides=overrides,
         lines=dict(reader.lines),
         notifications=notifications,
+        daemon=daemon,
         menus=menus,
         blocklist=blocklist,
+        phones=phones,
+        legal=legal,
+        compensation=compensation,
     )
 
 

@@ -24,6 +24,8 @@ URL = re.compile(r"https?://[A-Za-z0-9.:_\[\]-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._
 EVERY = re.compile(r"([0-9]{1,4})\s*(day|days|week|weeks)\Z")
 DURATION = re.compile(r"([0-9]{1,5}(?:\.[0-9]+)?)\s*(s|sec|m|min)?\Z")
 NUMBER_SEPARATORS = re.compile(r"[ .\-]")
+NUMBER_REGION = "FR"          # how national forms (06 12 34 56 78) are read
+SHORT_NUMBER_DIGITS = 6       # up to this many digits: an internal extension, kept as written
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -59,16 +61,36 @@ def identifier(text: str) -> str:
     return text
 
 
-def phone(text: str) -> str:
-    """``TECH/resource`` (``PJSIP/alice``) or a phone number (``+33611223344``, ``06 12 34 56 78``)."""
+def phone(text: str, region: str = NUMBER_REGION) -> str:
+    """``TECH/resource`` (``PJSIP/alice``) or a phone number, normalised to E.164.
+
+    ``06 12 34 56 78``, ``0033 6 12 34 56 78`` and ``+33.6.12.34.56.78`` all give
+    ``+33612345678`` (national forms are read in ``region``); short numbers of at most
+    six digits (``1000``, ``15``) are internal extensions and stay as written.
+    """
     if TECH_RESOURCE.match(text):
         return text
     compact = NUMBER_SEPARATORS.sub("", text)
-    if PHONE_NUMBER.match(compact) and len(text) <= 40:
+    if not PHONE_NUMBER.match(compact) or len(text) > 40:
+        raise ValueError(
+            f"expected TECH/resource (e.g. PJSIP/alice) or a phone number (e.g. +33611223344), got {shown(text)}"
+        )
+    if compact.isdigit() and len(compact) <= SHORT_NUMBER_DIGITS:
         return compact
-    raise ValueError(
-        f"expected TECH/resource (e.g. PJSIP/alice) or a phone number (e.g. +33611223344), got {shown(text)}"
-    )
+    return e164(compact, region)
+
+
+def e164(number: str, region: str = NUMBER_REGION) -> str:
+    """An allow-listed number (digits, leading ``+``) in E.164, or ValueError if it cannot be one."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"not a phone number: {shown(number)}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"not a valid phone number: {shown(number)} (national forms are read as {region})")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def team_number(text: str) -> str:

@@ -98,7 +98,7 @@ def test_accepted_variants(tmp_path: Path):
         ("from: 2026-12-24T18:00", "from: 2026-12-24T18:00:00+01:00"),
         ("weekends: all-day", 'saturday: ["00:00-24:00"]\n      sunday: all-day'),
     ), environ={})
-    assert config.people["carol"].phones == ("0612345678", "IAX2/carol@home", "+33611223344")
+    assert config.people["carol"].phones == ("+33612345678", "IAX2/carol@home", "+33611223344")  # E.164
     assert config.teams["support"].hunt.ring_timeout == 60.0
     rotation = config.teams["support"].layers[0].rotation
     assert (rotation.every_days, rotation.handoff_weekday) == (2, None)

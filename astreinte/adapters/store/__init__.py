@@ -19,8 +19,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from astreinte.adapters.store import calls, rotas
+from astreinte.adapters.store import calls, interventions, rotas, statements
 from astreinte.adapters.store.rotas import Publication, read_active_overrides
+from astreinte.adapters.store.statements import StoredStatement
+from astreinte.domain.compensation import Intervention
 from astreinte.domain.errors import StoreError
 from astreinte.domain.publication import Assignment
 from astreinte.domain.rota import Override
@@ -156,3 +158,27 @@ class Store:
 
     def messages(self, since: datetime | None = None) -> list[dict[str, Any]]:
         return calls.messages(self.db.conn, since)
+
+    # -- interventions and monthly statements (legal) --------------------------------------------
+
+    def add_intervention(self, item: Intervention, at: datetime, author: str = "") -> int:
+        with rotas.transaction(self.db):
+            return interventions.add(self.db, item, at, author)
+
+    def remove_intervention(self, number: int, at: datetime, author: str = "") -> Intervention:
+        with rotas.transaction(self.db):
+            return interventions.remove(self.db, number, at, author)
+
+    def interventions(self, start: datetime | None = None, end: datetime | None = None,
+                      person: str | None = None) -> list[Intervention]:
+        """Declared interventions overlapping [start, end) (answered calls are in ``calls()``)."""
+        return interventions.listed(self.db.conn, start, end, person)
+
+    def save_statement(self, month: str, person: str, fmt: str, content: bytes, profile: str,
+                       at: datetime) -> tuple[StoredStatement, bool]:
+        """Keep a rendered statement (append-only); False when these exact bytes are already kept."""
+        with rotas.transaction(self.db):
+            return statements.save(self.db, month, person, fmt, content, profile, at)
+
+    def statements(self, month: str | None = None) -> list[StoredStatement]:
+        return statements.history(self.db.conn, month)

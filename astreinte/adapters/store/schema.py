@@ -75,3 +75,14 @@ def m002_calls(db: Database) -> None:
     from astreinte.adapters.store.calls import create_tables as create
 
     create(db)
+
+
+@MIGRATIONS()
+def m003_legal(db: Database) -> None:
+    """Declared interventions and the append-only monthly statements (``store.interventions``,
+    ``store.statements``)."""
+    from astreinte.adapters.store import interventions, statements
+
+    interventions.create_tables(db)
+    statements.create_tables(db)
+    append_only(db, "statements")

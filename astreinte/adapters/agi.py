@@ -1,0 +1,155 @@
+"""The FastAGI server: the dialplan's second tier, answering ``agi://127.0.0.1:4573/chain``.
+
+When ``Stasis()`` fails (ARI link down, app not registered) or the daemon hands a call
+back, the dialplan asks this server for the chain of the dialed number and dials it
+itself. One short exchange per call: read the environment, set the channel variables
+(``ASTREINTE_DIAL_1``... then ``ASTREINTE_LEVELS``), close. Every read is bounded in
+time and size and the number of simultaneous connections is capped, so a hostile or
+stuck peer costs one slot for a few seconds at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from astreinte.config.daemon import Listen
+from astreinte.dialplan import NUMBER, Chain
+from astreinte.wire.agi import AgiParser, AgiProtocolError, Hangup, Item, Reply, Request, set_variable, verbose
+
+log = logging.getLogger("astreinte.agi")
+
+Lookup = Callable[[str, datetime], Chain | None]
+Served = Callable[[str], None]          # outcome: "chain", "unknown_number", "blocked", "error"
+
+T = TypeVar("T")
+
+READ_TIMEOUT = 5.0
+MAX_CONNECTIONS = 64
+
+
+class AgiServer:
+    def __init__(self, listen: Listen, lookup: Lookup, *, served: Served = lambda outcome: None,
+                 blocked: Callable[[str], bool] = lambda caller: False,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.listen = listen
+        self.lookup = lookup
+        self.blocked = blocked
+        self.served = served
+        self.clock = clock
+        self.port: int | None = None            # the bound port (useful with port 0 in tests)
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+
+    @property
+    def listening(self) -> bool:
+        return self.port is not None
+
+    async def serve(self, started: asyncio.Event | None = None) -> None:
+        """Listen until cancelled. A port already taken is logged and retried: tiers 3 and 4 still work."""
+        delay = 1.0
+        while True:
+            try:
+                server = await asyncio.start_server(self._client, self.listen.host, self.listen.port,
+                                                    limit=8192)
+            except OSError as exc:
+                log.error("FastAGI cannot listen on %s:%d (%s); retrying in %.0f s",
+                          self.listen.host, self.listen.port, exc.strerror or exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            async with server:
+                self.port = server.sockets[0].getsockname()[1]
+                log.info("FastAGI listening on %s:%d (dialplan tier 2)", self.listen.host, self.port)
+                if started is not None:
+                    started.set()
+                try:
+                    await server.serve_forever()
+                finally:
+                    self.port = None
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._slots.locked():
+            log.warning("FastAGI: too many connections, refusing one")
+            writer.close()
+            return
+        async with self._slots:
+            try:
+                await self._session(reader, writer)
+            except (AgiProtocolError, TimeoutError, ConnectionError, asyncio.IncompleteReadError) as exc:
+                log.warning("FastAGI: dropped a connection: %s", exc)
+                self.served("error")
+            except Exception:
+                log.exception("FastAGI: request failed")
+                self.served("error")
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link = _Link(reader, writer)
+        request = await link.next(Request)
+        if request is None:
+            return
+        number = request.extension
+        if request.script != "chain":
+            log.warning("FastAGI: unknown script %.40r for channel %.60s", request.script, request.channel)
+            self.served("error")
+            return
+        if self.blocked(request.get("callerid")[:64]):
+            log.info("FastAGI: call %s on %.30r: caller blocked, refused", request.uniqueid, number)
+            self.served("blocked")
+            await link.command(set_variable("ASTREINTE_BLOCKED", "1"))
+            return
+        chain = self.lookup(number, self.clock()) if NUMBER.match(number) else None
+        if chain is None:
+            log.info("FastAGI: call %s on %.30r: no team answers this number", request.uniqueid, number)
+            self.served("unknown_number")
+            await link.command(set_variable("ASTREINTE_LEVELS", "0"))
+            return
+        log.info("FastAGI: call %s on %s (%s): team %s, %d level(s): %s", request.uniqueid, number,
+                 request.channel, chain.team, len(chain.levels), " | ".join(chain.levels) or "voicemail")
+        for name, value in chain.variables():
+            if not await link.command(set_variable(name, value)):
+                return
+        await link.command(verbose(f"astreinte: chain of team {chain.team} set", 2))
+        self.served("chain")
+
+
+class _Link:
+    """One connection: items parsed but not consumed yet wait in ``pending``."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.parser = AgiParser()
+        self.pending: deque[Item] = deque()
+
+    async def next(self, kind: type[T]) -> T | None:
+        """The next item of ``kind``; None on HANGUP or end of stream."""
+        while True:
+            while self.pending:
+                item = self.pending.popleft()
+                if isinstance(item, Hangup):
+                    return None
+                if isinstance(item, kind):
+                    return item
+            data = await asyncio.wait_for(self.reader.read(4096), READ_TIMEOUT)
+            if not data:
+                return None
+            self.pending.extend(self.parser.feed(data))
+
+    async def command(self, command: bytes) -> bool:
+        """Send one command, wait for its reply; False when the channel hung up."""
+        self.writer.write(command)
+        await self.writer.drain()
+        reply = await self.next(Reply)
+        if reply is None:
+            return False
+        if not reply.ok:
+            log.warning("FastAGI: Asterisk refused %r: %s", command[:60], reply.text[:120])
+        return True

@@ -1,0 +1,239 @@
+"""``astreinte phones write|show|status``: the softphones astreinte provisions in Asterisk."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from astreinte.cli import main
+from astreinte.cli.display import load_config, schedule_of, short
+
+if TYPE_CHECKING:
+    from astreinte.adapters.ami import Ami
+    from astreinte.config import AmiSettings, AriSettings, Config
+    from astreinte.config.phones import PhoneSettings
+    from astreinte.provision.duty import Alert, PhoneState
+    from astreinte.provision.pjsip import Softphone
+
+RELOAD_COMMAND = "module reload res_pjsip.so"
+T = TypeVar("T")
+
+
+def _settings(config: Config) -> PhoneSettings:
+    if config.phones is None:
+        raise click.ClickException(
+            f"{config.path} has no `phones:` block: astreinte manages no softphone (see docs/phones.md)")
+    return config.phones
+
+
+def _managed(config: Config) -> tuple[Softphone, ...]:
+    from astreinte.provision.pjsip import softphones
+
+    return softphones(config.people.values(), _settings(config))
+
+
+@main.group()
+def phones() -> None:
+    """Softphones (Zoiper...) astreinte provisions in Asterisk: write, show, status.
+
+    A managed phone is a PJSIP/NAME entry of a person's phones (see `phones.manage`).
+
+    \b
+    Examples:
+        astreinte phones write --reload
+        astreinte phones show alice
+        astreinte phones status
+    """
+
+
+@phones.command("write")
+@click.option("--reload", "reload_", is_flag=True, help="Then reload res_pjsip through AMI.")
+@click.pass_context
+def write(ctx: click.Context, reload_: bool) -> None:
+    """Write the PJSIP sections (endpoint, auth, aor) of every managed softphone.
+
+    Passwords are generated once (32 random characters), kept in `phones.secrets` (mode 0600)
+    and reused on every run. The file (`phones.file`) is replaced atomically; include it from
+    pjsip.conf with `#tryinclude pjsip_astreinte.conf`.
+
+    \b
+    Examples:
+        astreinte phones write
+        astreinte phones write --reload
+    """
+    from astreinte.adapters.secrets import PhoneSecrets, atomic_write
+    from astreinte.provision.pjsip import render
+
+    config = load_config(ctx)
+    settings = _settings(config)
+    managed = _managed(config)
+    passwords = PhoneSecrets(settings.secrets).ensure(phone.endpoint for phone in managed)
+    changed = atomic_write(settings.file, render(settings, managed, passwords))
+    names = ", ".join(phone.endpoint for phone in managed) or "none"
+    click.echo(f"{'wrote' if changed else 'unchanged'} {settings.file}: {len(managed)} softphone(s) ({names})")
+    if reload_:
+        import asyncio
+
+        output, missing = asyncio.run(_reload(config.asterisk.ami, [phone.endpoint for phone in managed]))
+        click.echo(f"reloaded res_pjsip: {output.strip() or 'ok'}")
+        if missing:
+            raise click.ClickException(
+                f"Asterisk did not load {', '.join(missing)} as written: see its log (a section of the same "
+                "name elsewhere in pjsip.conf makes res_pjsip refuse the whole file)")
+
+
+@phones.command("show")
+@click.argument("person")
+@click.option("--qr/--no-qr", default=True, help="Print the account as a QR code (default: yes).")
+@click.pass_context
+def show(ctx: click.Context, person: str, qr: bool) -> None:
+    """What PERSON types into Zoiper: domain, user, password, transport, port; and a QR code.
+
+    The QR code holds the account URI, password included: show it to its owner only.
+
+    \b
+    Examples:
+        astreinte phones show alice
+        astreinte phones show alice --no-qr
+    """
+    from astreinte.adapters.secrets import PhoneSecrets
+    from astreinte.provision.account import account
+
+    config = load_config(ctx)
+    settings = _settings(config)
+    if person not in config.people:
+        raise click.BadParameter(f"unknown person {person!r}", param_hint="PERSON")
+    mine = [phone for phone in _managed(config) if phone.person == person]
+    if not mine:
+        raise click.ClickException(f"{person} has no softphone managed by astreinte "
+                                   "(a PJSIP/NAME phone, and phones.manage: all or listing them)")
+    passwords = PhoneSecrets(settings.secrets).load()
+    for phone in mine:
+        if phone.endpoint not in passwords:
+            raise click.ClickException(f"no password yet for {phone.phone}: run `astreinte phones write --reload`")
+        acct = account(settings, phone, passwords[phone.endpoint])
+        click.echo(f"{config.people[person].name}: {phone.phone} ({acct.address})")
+        width = max(len(label) for label, _ in acct.lines())
+        for label, value in acct.lines():
+            click.echo(f"  {label:<{width}}  {value}")
+        if qr:
+            click.echo(f"  Account URI (scan it in Zoiper: Settings > Accounts > QR code):\n{_qr(acct.uri())}")
+
+
+def _qr(text: str) -> str:
+    import segno
+
+    out = io.StringIO()
+    segno.make(text, error="m").terminal(out=out, compact=True)
+    return out.getvalue()
+
+
+@phones.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: phones by person, and warnings.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Whether each person's softphone is registered now (ARI), and who is on call with theirs offline.
+
+    Warns for anyone on call now, or at the next hand-off, whose softphone is offline (calls skip
+    it without ringing) or not loaded in Asterisk. Exit status 1 when there is such a warning.
+
+    \b
+    Examples:
+        astreinte phones status
+        astreinte phones status --json
+    """
+    from astreinte.provision.duty import alerts, duties, states_of
+
+    config = load_config(ctx)
+    settings = _settings(config)
+    managed = _managed(config)
+    import asyncio
+
+    states = asyncio.run(_endpoint_states(config.asterisk.ari))
+    by_person = states_of(managed, states)
+    now = datetime.now(config.timezone)
+    found = alerts(duties(schedule_of(config), list(config.teams), now), by_person,
+                   next_only_before=now + timedelta(days=31))
+    if as_json:
+        click.echo(json.dumps(_as_json(by_person, found, settings), indent=2, ensure_ascii=False))
+    else:
+        _print_status(config, by_person, found)
+    if found:
+        ctx.exit(1)
+
+
+def _as_json(by_person: dict[str, list[PhoneState]], found: list[Alert], settings: PhoneSettings) -> dict[str, Any]:
+    return {
+        "domain": settings.domain,
+        "people": {person: [{"phone": s.phone.phone, "state": s.state, "registered": s.state == "online"}
+                            for s in states] for person, states in sorted(by_person.items())},
+        "warnings": [{"person": a.duty.person, "phone": a.phone.phone.phone, "state": a.phone.state,
+                      "team": a.duty.shift.team, "layer": a.duty.shift.layer,
+                      "when": "now" if a.duty.current else "next",
+                      "from": a.duty.shift.start.isoformat(), "until": a.duty.shift.end.isoformat()}
+                     for a in found],
+    }
+
+
+def _print_status(config: Config, by_person: dict[str, list[PhoneState]], found: list[Alert]) -> None:
+    zone = config.timezone
+    labels = {"online": "registered", "offline": "OFFLINE (not registered)", "unknown": "unknown",
+              "missing": "NOT IN ASTERISK (run `astreinte phones write --reload`)"}
+    for person, states in sorted(by_person.items()):
+        for s in states:
+            click.echo(f"{person:<16} {s.phone.phone:<24} {labels.get(s.state, s.state)}")
+    if not by_person:
+        click.echo("no managed softphone")
+    for alert in found:
+        shift = alert.duty.shift
+        when = "on call now" if alert.duty.current else f"on call from {short(shift.start, zone)}"
+        click.echo(f"warning: {shift.person.name} ({alert.duty.person}) is {when} for {shift.team}/{shift.layer} "
+                   f"and {alert.phone.phone.phone} is {alert.phone.state}", err=True)
+
+
+async def _endpoint_states(settings: AriSettings) -> dict[str, str]:
+    from astreinte.adapters.ari import Ari
+
+    async with Ari(settings) as ari:
+        return {f"PJSIP/{e.get('resource')}": str(e.get("state")) for e in await ari.endpoints("PJSIP")}
+
+
+async def _reload(settings: AmiSettings, endpoints: list[str]) -> tuple[str, list[str]]:
+    """Reload res_pjsip, then check each endpoint is loaded with our auth: (output, endpoints not loaded)."""
+    async def job(ami: Ami) -> tuple[str, list[str]]:
+        output = await ami.command(RELOAD_COMMAND)
+        missing = [name for name in endpoints
+                   if f"{name}-auth/{name}" not in await ami.command(f"pjsip show endpoint {name}")]
+        return output, missing
+
+    return await _with_ami(settings, job)
+
+
+async def _with_ami(settings: AmiSettings, job: Callable[[Ami], Awaitable[T]], timeout: float = 10.0) -> T:
+    """Connect to AMI, run ``job``, disconnect (bad credentials raise at once)."""
+    import asyncio
+
+    from astreinte.adapters.ami import Ami
+    from astreinte.domain.errors import LinkError
+
+    ami = Ami(settings)
+    link = asyncio.create_task(ami.run())
+    up = asyncio.create_task(ami.wait_connected(timeout))
+    try:
+        await asyncio.wait({link, up}, return_when=asyncio.FIRST_COMPLETED)
+        if link.done():
+            link.result()                    # raises FatalLinkError (bad credentials)
+        if not up.result():
+            raise LinkError(f"AMI at {settings.host}:{settings.port} unreachable for {timeout:.0f} s")
+        return await job(ami)
+    finally:
+        for task in (link, up):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

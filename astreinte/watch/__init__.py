@@ -1,0 +1,1 @@
+"""Coroutines the daemon runs beside the calls, watching the outside world (softphones...)."""

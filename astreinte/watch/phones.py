@@ -1,0 +1,84 @@
+"""The daemon's softphone watch: warn when someone on call has their softphone offline, and remind
+the incoming person before each hand-off (log + the configured notifications).
+
+The decisions are ``provision.duty.Watcher``'s (pure); this loop feeds it the live configuration,
+schedule and ARI presence every ``interval`` seconds and sends what it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from astreinte.adapters.notify import Notice, send
+from astreinte.provision.duty import Alert, Reminder, Watcher, alert_text, duties, reminder_text, states_of
+from astreinte.provision.pjsip import softphones
+
+if TYPE_CHECKING:
+    from astreinte.config import Config
+    from astreinte.domain.schedule import Schedule
+
+log = logging.getLogger("astreinte.phones")
+
+INTERVAL = 15.0
+
+
+class Live(Protocol):
+    """What the watch reads each round (the daemon's ``Services``: swapped on reload)."""
+
+    config: Config
+    schedule: Schedule
+
+
+class Presence(Protocol):
+    states: dict[str, str]
+
+
+async def watch_phones(live: Live, presence: Presence, *, interval: float = INTERVAL,
+                       clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    """Look every ``interval`` seconds, or every ``phones.warn_after / 2`` when that is shorter."""
+    watcher = Watcher()
+    pending: set[asyncio.Task[object]] = set()
+    while True:
+        config = live.config
+        pause = interval if config.phones is None else max(1.0, min(interval, config.phones.warn_after / 2))
+        if config.phones is not None:
+            for item in round_of(watcher, config, live.schedule, presence.states, clock()):
+                notice = _notice(item, config)
+                log.log(logging.WARNING if isinstance(item, Alert) else logging.INFO, "%s", notice.subject)
+                if config.notifications.enabled:
+                    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
+                        send(config.notifications, notice))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+        await asyncio.sleep(pause)
+
+
+def round_of(watcher: Watcher, config: Config, schedule: Schedule, states: Mapping[str, str],
+             now: datetime) -> list[Alert | Reminder]:
+    """One look at the phones: what to say now."""
+    settings = config.phones
+    if settings is None:
+        return []
+    by_person = states_of(softphones(config.people.values(), settings), states)
+    current = duties(schedule, list(config.teams), now)
+    return watcher.step(now, current, by_person, timedelta(seconds=settings.remind_before),
+                        timedelta(seconds=settings.warn_after))
+
+
+def _notice(item: Alert | Reminder, config: Config) -> Notice:
+    zone = config.timezone
+    if isinstance(item, Alert):
+        subject, body = alert_text(item, zone)
+        return Notice("phone_offline", subject, body, {
+            "person": item.duty.person, "phone": item.phone.phone.phone, "state": item.phone.state,
+            "team": item.duty.shift.team, "layer": item.duty.shift.layer,
+            "when": "now" if item.duty.current else "next", "from": item.duty.shift.start.isoformat()})
+    subject, body = reminder_text(item.duty, item.phones, zone)
+    return Notice("handoff_reminder", subject, body, {
+        "person": item.duty.person, "team": item.duty.shift.team, "layer": item.duty.shift.layer,
+        "from": item.duty.shift.start.isoformat(), "until": item.duty.shift.end.isoformat(),
+        "phones": {s.phone.phone: s.state for s in item.phones}})

@@ -1,0 +1,114 @@
+"""``make bench``: every benchmark of the project, then bench/results/latest.json and latest.md.
+
+    bash lab/isolated .venv/bin/python -m bench               # the full run (about 15-20 minutes)
+    bash lab/isolated .venv/bin/python -m bench --quick       # a few calls of each (about 4 minutes)
+    bash lab/isolated .venv/bin/python -m bench --only overhead,hunt
+
+Benchmarks: ``who`` (bench/bench_who.py, no lab), then against one lab Asterisk and one daemon:
+``overhead`` and ``hunt`` (bench/lab_bench.py), ``burst`` (bench/burst.py), ``human``
+(bench/human.py), and last ``soak`` (bench/soak.py, which starts its own lab). Nothing asserts
+a timing: the figures are printed and written; the machine's load is recorded beside them.
+Compare systems only within one run: each benchmark alternates (or runs side by side) the
+systems it compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import burst, human, lab_bench
+from bench.report import markdown
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+ALL = ("who", "overhead", "hunt", "burst", "human", "soak")
+
+
+def _run_script(argv: list[str], timeout: float) -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+        code, out = done.returncode, done.stdout + done.stderr
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        code, out = -1, f"timed out after {timeout:.0f} s\n{partial}"
+    print(out, flush=True)
+    return {"exit": code, "seconds": round(time.monotonic() - started, 1), "output": out.strip().splitlines()[-40:]}
+
+
+async def _lab(selected: set[str], quick: bool, results: dict[str, Any]) -> None:
+    work = RESULTS / "work"
+    async with lab_bench.bench_lab(f"bench{os.getpid()}", work) as lab:
+        results["asterisk"] = lab.pbx.version
+        if "overhead" in selected:
+            results["overhead"] = await lab_bench.overhead(lab, 15 if quick else 150)
+            _show("overhead", results["overhead"])
+        if "hunt" in selected:
+            results["hunt"] = await lab_bench.hunt_reaction(lab, 8 if quick else 40)
+            _show("hunt", results["hunt"])
+        if "burst" in selected:
+            results["burst"] = await burst.burst(lab, 60 if quick else burst.CALLS, burst.RATE)
+            _show("burst", results["burst"])
+        if "human" in selected:
+            six = await human.time_to_human(lab, 1 if quick else 4, ("6",))
+            lab_figure = await human.time_to_human(lab, 1 if quick else 3, ("4",))
+            results["human"] = {**six, **{k: v for k, v in lab_figure.items() if k.startswith("greeting")},
+                                "rounds": {"6": six["rounds"], "4.62": lab_figure["rounds"]}}
+            _show("human", results["human"])
+
+
+def _show(name: str, value: Any) -> None:
+    print(f"== {name}\n{json.dumps(value, indent=1)}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few calls of each benchmark")
+    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
+    parser.add_argument("--soak-calls", type=int, default=None, help="calls for bench/soak.py (default 1000)")
+    args = parser.parse_args()
+    selected = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = selected - set(ALL)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+                    "load_before": os.getloadavg()},
+        "quick": args.quick,
+    }
+    started = time.monotonic()
+    if "who" in selected:
+        who_args = ["--teams", "50", "--queries", "20000", "--cli-runs", "5"] if args.quick else []
+        results["who"] = _run_script(["bench/bench_who.py", *who_args], timeout=600)
+    if selected & {"overhead", "hunt", "burst", "human"}:
+        asyncio.run(_lab(selected, args.quick, results))
+    if "soak" in selected:
+        soak = REPO / "bench" / "soak.py"
+        if soak.exists():
+            calls = args.soak_calls or (200 if args.quick else 1000)
+            results["soak"] = _run_script([str(soak), "--calls", str(calls)], timeout=1800)
+        else:
+            results["soak"] = {"skipped": "bench/soak.py not found"}
+    results["machine"]["load_after"] = os.getloadavg()
+    results["seconds"] = round(time.monotonic() - started, 1)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(results))
+    print((RESULTS / "latest.md").read_text())
+    print(f"written: {RESULTS / 'latest.json'}, {RESULTS / 'latest.md'} ({results['seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,352 @@
+"""Issue 5's proof: whatever breaks, the caller still reaches a human, against the real lab.
+
+Each test breaks one thing for real: ``kill -9`` of the daemon mid-hunt, the daemon
+down, only its ARI link down, Asterisk restarted under it, AMI down, SIGTERM during a
+call, wrong ARI credentials. The dialplan is the shipped ``extensions_astreinte.conf``
+(Stasis -> FastAGI -> AstDB -> voicemail); its NOTICE lines in Asterisk's console log
+say which tier served each call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from astreinte.cli.status import fetch_status
+from lab import phones
+from lab.observer import Observer, channel_name
+from lab.phones import TIMEOUT_FACTOR
+from tests.e2e.conftest import REPO, DaemonProcess, lab_config
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp]
+
+PORT = {"alice": 5081, "bob": 5082}
+
+
+def team(number: str, *members: str, ring: str = "15s") -> str:
+    layers = "\n".join(
+        f"    - name: level{n}\n      rotation: {{members: [{who}], every: 1 week, handoff: \"monday 09:00\","
+        f" start: 2026-11-02}}" for n, who in enumerate(members, 1))
+    return f"""
+support:
+  numbers: ["{number}"]
+  greeting: "Bonjour, astreinte du support."
+  service_hours: {{weekdays: all-day, weekends: all-day}}
+  hunt: {{strategy: linear, ring_timeout: {ring}, rounds: 1, confirm: false, on_no_answer: hangup}}
+  layers:
+{layers}
+"""
+
+
+class Started(DaemonProcess):
+    """A daemon whose readiness is a log line of our choice (ARI may be down on purpose)."""
+
+    async def begin(self, ready: str | None) -> Started:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "astreinte", "--config", str(self.config), "run",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, env=env, cwd=REPO)
+        self._reader = asyncio.create_task(self._read())
+        if ready is not None:
+            await self.wait_for_line(ready, timeout=20)
+        return self
+
+    def count(self, needle: str) -> int:
+        return sum(needle in line for line in self.lines)
+
+
+@pytest.fixture
+async def run_daemon(lab: Any) -> AsyncIterator[Callable[..., Awaitable[Started]]]:
+    started: list[Started] = []
+
+    async def start(config: Path, ready: str | None = "ready: taking calls") -> Started:
+        process = Started(config)
+        started.append(process)
+        return await process.begin(ready)
+
+    yield start
+    for process in started:
+        code = await process.stop()
+        print(f"--- daemon log (exit {code}) ---\n" + process.log())
+
+
+def tier_lines(lab: Any, number: str) -> list[str]:
+    """The dialplan's NOTICE lines about calls to ``number`` (``tier agi rings level 1 PJSIP/alice``)."""
+    return [line.split(": astreinte: ", 1)[1] for line in lab.console_log().splitlines()
+            if "NOTICE" in line and f"to {number}: tier" in line and ": astreinte: " in line]
+
+
+def calls_by_tier(lab: Any, number: str) -> dict[str, list[str]]:
+    """Call unique id -> the tiers its NOTICE lines went through, in order."""
+    out: dict[str, list[str]] = {}
+    for line in tier_lines(lab, number):
+        found = re.match(r"call (\S+) to \S+: tier (.*)", line)
+        if found:
+            out.setdefault(found.group(1), []).append(found.group(2))
+    return out
+
+
+async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout * TIMEOUT_FACTOR
+    while not check():
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def test_kill9_mid_hunt_the_caller_still_reaches_the_on_call_phone(
+        lab: Any, run_daemon: Any, observer: Observer, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5101", "alice"))
+    first = await run_daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=3000, calls=2)
+    caller = await phones.call("5101", tmp_path, hold_ms=16000)
+    await observer.wait_for(lambda s: s.type == "ChannelCreated" and channel_name(s).startswith("PJSIP/alice-"),
+                            timeout=15, what="the hunt ringing alice")
+    await first.wait_for_line("ringing alice")
+    assert first.proc is not None
+    first.proc.kill()                                  # kill -9 in the middle of the hunt
+    assert await first.proc.wait() == -signal.SIGKILL
+    await asyncio.sleep(1.0)                           # systemd: Restart=always, RestartSec=1
+    second = await run_daemon(config)
+    await second.wait_for_line("was left in the app: handing it to the dialplan fallback")
+    await second.wait_for_line("FastAGI: call")
+    assert await caller.done(40) == 0, caller.output
+    assert await alice.done(40) == 0, alice.output
+    assert len(alice.received("INVITE")) == 2, "alice: rung by the hunt, then by the fallback after the kill"
+    tiers = calls_by_tier(lab, "5101")
+    assert ["stasis", "agi", "agi rings level 1 PJSIP/alice"] in tiers.values(), tiers
+    dials = [s for s in observer.of_type("Dial") if s.event.get("dialstatus") == "ANSWER"
+             and (s.event.get("peer") or {}).get("name", "").startswith("PJSIP/alice-")]
+    assert dials, "the fallback's Dial() never connected alice"
+
+
+async def test_call_while_the_daemon_is_down_reaches_the_on_call_person_through_astdb(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5102", "bob", "alice"))
+    process = await run_daemon(config)
+    await process.wait_for_line("AstDB: wrote")
+    assert await process.stop() == 0
+    shown = lab.cli("database show astreinte/5102")
+    assert "/astreinte/5102/dial1" in shown and "PJSIP/bob" in shown and "PJSIP/alice" in shown, shown
+    bob = await phones.phone("bob", PORT["bob"], "busy", tmp_path)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5102", tmp_path, hold_ms=3000)
+    assert await caller.done(30) == 0, caller.output
+    assert await alice.done(30) == 0 and await bob.done(30) == 0
+    tiers = list(calls_by_tier(lab, "5102").values())
+    assert tiers[-1] == ["stasis", "agi", "astdb (FastAGI FAILURE)", "astdb rings level 1 PJSIP/bob",
+                         "astdb rings level 2 PJSIP/alice"], tiers
+
+
+async def test_call_while_only_the_ari_link_is_down_is_served_by_fastagi(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5103", "alice"))
+    text = config.read_text().replace('url: "http://127.0.0.1:8088"', 'url: "http://127.0.0.1:8099"')
+    config.write_text(text)                        # ARI unreachable; AMI and the FastAGI server are up
+    process = await run_daemon(config, ready="FastAGI listening")
+    await process.wait_for_line("ARI unavailable")
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5103", tmp_path, hold_ms=3000)
+    assert await caller.done(30) == 0, caller.output
+    assert await alice.done(30) == 0
+    await process.wait_for_line("FastAGI: call")
+    tiers = list(calls_by_tier(lab, "5103").values())
+    assert tiers[-1] == ["stasis", "agi", "agi rings level 1 PJSIP/alice"], tiers
+
+
+async def test_a_blocked_caller_stays_refused_when_fastagi_serves(lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5112", "alice"), extra='blocklist: ["0699999999"]')
+    config.write_text(config.read_text().replace('url: "http://127.0.0.1:8088"', 'url: "http://127.0.0.1:8099"'))
+    process = await run_daemon(config, ready="FastAGI listening")
+    caller = await phones.call("5112", tmp_path, caller="0699999999", hold_ms=3000)
+    assert await caller.done(30) != 0, "the call should be rejected"
+    await process.wait_for_line("caller blocked, refused")
+    tiers = list(calls_by_tier(lab, "5112").values())
+    assert tiers[-1] == ["stasis", "agi", "agi: caller blocked"], tiers
+
+
+async def test_asterisk_restarted_under_the_daemon_next_call_is_hunted_normally(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5104", "alice"))
+    process = await run_daemon(config)
+    pid = process.proc.pid if process.proc else None
+    lab.cli("core restart now")
+    await wait_until(lambda: process.count("ready: taking calls") >= 2, 40, "the daemon to reconnect")
+    await wait_until(lambda: process.count("AMI connected") >= 2, 20, "AMI to reconnect")
+    async with Observer() as watch:
+        alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+        caller = await phones.call("5104", tmp_path, hold_ms=8000)
+        await watch.wait_for(lambda s: s.type == "ChannelEnteredBridge"
+                             and channel_name(s).startswith("PJSIP/alice-"), timeout=20, what="alice bridged")
+        assert await caller.done(30) == 0, caller.output
+        assert await alice.done(30) == 0
+    await process.wait_for_line("bridged with alice")
+    assert process.proc is not None and process.proc.returncode is None and process.proc.pid == pid
+
+
+class Gate:
+    """A TCP forwarder that can be opened later: AMI 'down' until ``open()``."""
+
+    def __init__(self, listen: int, target: int) -> None:
+        self.listen, self.target = listen, target
+        self.server: asyncio.Server | None = None
+
+    async def open(self) -> None:
+        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", self.listen)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_ami_down_hunting_still_works_and_astdb_is_written_when_it_returns(
+        lab: Any, run_daemon: Any, observer: Observer, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5105", "alice"))
+    config.write_text(config.read_text().replace("port: 5038", "port: 5039"))
+    lab.cli("database deltree astreinte/5105")
+    gate = Gate(5039, 5038)
+    process = await run_daemon(config)
+    await process.wait_for_line("AMI unavailable")
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5105", tmp_path, hold_ms=7000)
+    await observer.wait_for(lambda s: s.type == "ChannelEnteredBridge" and channel_name(s).startswith("PJSIP/alice-"),
+                            timeout=20, what="alice bridged while AMI is down")
+    assert await caller.done(30) == 0 and await alice.done(30) == 0
+    await process.wait_for_line("finished: answered by alice")
+    assert "5105" not in lab.cli("database show astreinte/5105")
+    try:
+        await gate.open()                                   # AMI comes back
+        await process.wait_for_line("AMI connected", timeout=20)
+        await process.wait_for_line("(AMI login)", timeout=10)
+        assert "PJSIP/alice" in lab.cli("database get astreinte 5105/dial1")
+    finally:
+        await process.stop()
+        await gate.close()
+
+
+async def test_sigterm_during_a_call_lets_it_complete_and_exits_0(
+        lab: Any, run_daemon: Any, observer: Observer, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5106", "alice"))
+    process = await run_daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5106", tmp_path, hold_ms=10000)
+    await observer.wait_for(lambda s: s.type == "ChannelEnteredBridge" and channel_name(s).startswith("PJSIP/alice-"),
+                            timeout=20, what="alice bridged")
+    status = await asyncio.to_thread(fetch_status, "127.0.0.1", 9464)     # what `astreinte status` reads
+    assert status["links"] == {"ari": True, "ami": True, "agi": True}, status
+    assert [call["number"] for call in status["live_calls"]] == ["5106"] and status["live_calls"][0]["bridged"]
+    assert process.proc is not None
+    process.proc.send_signal(signal.SIGTERM)
+    await process.wait_for_line("stopping: no new calls; 1 live call(s)")
+    assert await caller.done(30) == 0, caller.output
+    assert await alice.done(30) == 0
+    assert await asyncio.wait_for(process.proc.wait(), 30) == 0
+    lines = process.lines
+    stop_at = next(i for i, line in enumerate(lines) if "stopping: no new calls" in line)
+    assert any("finished: answered by alice" in line for line in lines[stop_at:]), process.log()
+    assert any("astreinte stopped" in line for line in lines[stop_at:])
+
+
+async def test_metrics_count_calls_by_outcome_and_tier(lab: Any, run_daemon: Any, observer: Observer,
+                                                       tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5109", "alice"))
+    await run_daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5109", tmp_path, hold_ms=7000)
+    assert await caller.done(30) == 0 and await alice.done(30) == 0
+
+    def scrape() -> str:
+        with urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=3) as resp:
+            return str(resp.read().decode())
+
+    await wait_until(lambda: 'astreinte_calls_total{outcome="answered"} 1.0' in scrape(), 10, "the call counted")
+    text = scrape()
+    assert 'astreinte_fallback_tier_total{tier="stasis"} 1.0' in text
+    assert 'astreinte_link_up{link="ari"} 1.0' in text and 'astreinte_link_up{link="agi"} 1.0' in text
+    assert "astreinte_hunt_seconds_count 1.0" in text
+
+
+async def test_wrong_ari_credentials_are_fatal_with_a_clear_message(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5107", "alice"))
+    config.write_text(config.read_text().replace("password: secret, app", "password: wrong, app"))
+    process = await run_daemon(config, ready=None)
+    assert process.proc is not None
+    code = await asyncio.wait_for(process.proc.wait(), 20 * TIMEOUT_FACTOR)
+    await asyncio.sleep(0.2)
+    assert code != 0
+    assert any("refused user 'astreinte'" in line and "ERROR" in line for line in process.lines), process.log()
+    assert not any("Traceback" in line for line in process.lines), process.log()
+
+
+async def test_dialplan_write_reload_through_ami(lab: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5108", "alice"))
+    target = lab.etc_dir / "extensions_astreinte.conf"
+    before = target.read_text()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "astreinte", "--config", str(config), "dialplan", "write", "-o", str(target),
+        "--reload", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO)
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode()
+    assert "dialplan reloaded" in out.decode()
+    assert target.read_text() == before, "the lab ships what `dialplan write` generates"
+    assert "astreinte-fallback" in lab.cli("dialplan show astreinte-fallback")
+
+
+async def test_kill9_during_a_conversation_the_call_goes_on_and_ends_cleanly(
+        lab: Any, run_daemon: Any, observer: Observer, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5110", "alice"))
+    first = await run_daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5110", tmp_path, hold_ms=14000)
+    await observer.wait_for(lambda s: s.type == "ChannelEnteredBridge" and channel_name(s).startswith("PJSIP/alice-"),
+                            timeout=20, what="alice bridged")
+    assert first.proc is not None
+    first.proc.kill()
+    await first.proc.wait()
+    await asyncio.sleep(1.0)
+    second = await run_daemon(config)
+    await second.wait_for_line("adopting bridge")
+    assert not any("handing it to the dialplan" in line for line in second.lines), "a conversation is left alone"
+    assert await caller.done(40) == 0, caller.output
+    assert await alice.done(20) == 0, "alice's phone never got BYE after the caller left: " + alice.output
+    await second.wait_for_line("one side hung up, ending the call")
+    assert len(alice.received("INVITE")) == 1
+
+
+async def test_with_no_chain_anywhere_the_caller_leaves_a_message(lab: Any, tmp_path: Path) -> None:
+    lab.cli("database deltree astreinte/5111")            # no daemon, no AstDB chain for this number
+    argv = ["sipp", "127.0.0.1:5060", "-sf", str(phones.SCENARIOS / "caller_uac_rtp.xml"), "-i", "127.0.0.1",
+            "-p", "5070", "-mp", "17900", "-s", "5111", "-key", "caller", "0611223344", "-m", "1",
+            "-recv_timeout", "10000"]
+    caller = await phones.Sipp("caller-5111", argv, tmp_path).start()     # speaks 7 s, hangs up after 10 s
+    assert await caller.done(30) == 0, caller.output
+    tiers = list(calls_by_tier(lab, "5111").values())
+    assert tiers[-1] == ["stasis", "agi", "astdb (FastAGI FAILURE)", "voicemail"], tiers
+    folder = lab.root / "var/spool/asterisk/astreinte"
+    recordings = sorted(folder.glob("5111-*.wav")) if folder.exists() else []
+    assert recordings and recordings[-1].stat().st_size > 1000, "Record() left no message"

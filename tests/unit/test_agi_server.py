@@ -1,0 +1,99 @@
+"""The FastAGI server against a fake Asterisk on a real socket (port 0): chain out, garbage survived."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from astreinte.adapters.agi import AgiServer
+from astreinte.config.daemon import Listen
+from astreinte.dialplan import Chain
+
+CHAIN = Chain("1000", "support", ("PJSIP/alice", "PJSIP/bob&PJSIP/+33611223344@trunk-out"), 20, 2, True, None)
+
+
+def lookup(number: str, now: datetime) -> Chain | None:
+    return CHAIN if number == "1000" else None
+
+
+async def asterisk(port: int, extension: str, *, env: bytes | None = None) -> list[str]:
+    """Play Asterisk: send the environment, answer 200 to every command, return the commands."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(env if env is not None else (
+        f"agi_network: yes\nagi_network_script: chain\nagi_request: agi://127.0.0.1/chain\n"
+        f"agi_channel: PJSIP/trunk-1\nagi_uniqueid: 17.1\nagi_extension: {extension}\n\n").encode())
+    await writer.drain()
+    commands = []
+    while line := await asyncio.wait_for(reader.readline(), 5):
+        commands.append(line.decode().rstrip("\n"))
+        writer.write(b"200 result=1\n")
+        await writer.drain()
+    writer.close()
+    return commands
+
+
+async def started(served: list[str]) -> tuple[AgiServer, asyncio.Task[None]]:
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, served=served.append, clock=lambda: datetime.now(UTC))
+    ready = asyncio.Event()
+    task = asyncio.create_task(server.serve(ready))
+    await asyncio.wait_for(ready.wait(), 5)
+    return server, task
+
+
+async def test_the_chain_is_set_levels_last():
+    served: list[str] = []
+    server, task = await started(served)
+    try:
+        assert server.port is not None
+        commands = await asterisk(server.port, "1000")
+    finally:
+        task.cancel()
+    assert commands[:5] == [
+        'SET VARIABLE ASTREINTE_TEAM "support"', 'SET VARIABLE ASTREINTE_RING "20"',
+        'SET VARIABLE ASTREINTE_ROUNDS "2"', 'SET VARIABLE ASTREINTE_DIAL_1 "PJSIP/alice"',
+        'SET VARIABLE ASTREINTE_DIAL_2 "PJSIP/bob&PJSIP/+33611223344@trunk-out"']
+    assert commands[5] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
+    assert served == ["chain"]
+
+
+async def test_unknown_or_hostile_numbers_get_zero_levels():
+    served: list[str] = []
+    server, task = await started(served)
+    try:
+        assert server.port is not None
+        assert await asterisk(server.port, "4242") == ['SET VARIABLE ASTREINTE_LEVELS "0"']
+        assert await asterisk(server.port, '1000" EXEC System id') == ['SET VARIABLE ASTREINTE_LEVELS "0"']
+    finally:
+        task.cancel()
+    assert served == ["unknown_number", "unknown_number"]
+
+
+async def test_garbage_and_silence_cost_one_connection_not_the_server():
+    served: list[str] = []
+    server, task = await started(served)
+    try:
+        assert server.port is not None
+        assert await asterisk(server.port, "", env=b"GET / HTTP/1.0\r\n\r\n") == []
+        assert await asterisk(server.port, "", env=b"\x00" * 70000) == []
+        _, silent = await asyncio.open_connection("127.0.0.1", server.port)   # says nothing: timed out later
+        assert (await asterisk(server.port, "1000"))[-2] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
+        silent.close()
+    finally:
+        task.cancel()
+    assert served.count("error") == 2 and "chain" in served
+
+
+async def test_a_blocked_caller_is_refused_by_the_agi_tier_too():
+    served: list[str] = []
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, served=served.append,
+                       blocked=lambda caller: caller == "0611223344")
+    ready = asyncio.Event()
+    task = asyncio.create_task(server.serve(ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        assert server.port is not None
+        env = b"agi_network_script: chain\nagi_extension: 1000\nagi_callerid: 0611223344\n\n"
+        assert await asterisk(server.port, "1000", env=env) == ['SET VARIABLE ASTREINTE_BLOCKED "1"']
+    finally:
+        task.cancel()
+    assert served == ["blocked"]
