@@ -8,7 +8,8 @@ When both the daemon and its FastAGI server are gone, the dialplan reads
   (the ``until`` of ``Schedule.who``), service hours starting or ending. The chains are
   recomputed every second (a few ``who()`` calls) and written only when they differ.
 
-If AMI is down the write is skipped and done again after the next login.
+A number removed from the configuration is deleted (``DBDelTree``). If AMI is down the
+write is skipped and done again after the next login.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ class AstDbWriter:
         self.written_at: datetime | None = None
         self.next_handoff: datetime | None = None
         self._written: list[tuple[str, str]] | None = None     # what AstDB holds, as far as we know
+        self._stale = True                                      # rewrite even if nothing changed
         self._wake = asyncio.Event()
         self._state: tuple[int, int] = self._identity()
         ami.on_login(self._after_login)
 
     async def _after_login(self) -> None:
-        self._written = None          # AstDB may have been wiped (Asterisk restarted with a fresh astdb)
+        self._stale = True            # AstDB may have been wiped (Asterisk restarted with a fresh astdb)
         self._wake.set()
 
     def _identity(self) -> tuple[int, int]:
@@ -64,15 +66,18 @@ class AstDbWriter:
         if not self.ami.connected:
             log.info("AstDB not updated (%s): AMI is down; will write after the next login", why)
             return False
+        gone = _numbers(self._written or []) - _numbers(entries)
         try:
             for key, value in entries:
                 await self.ami.db_put(ASTDB_FAMILY, key, value)
+            for number in sorted(gone):           # a number removed from the configuration
+                await self.ami.action("DBDelTree", Family=ASTDB_FAMILY, Key=number)
         except LinkError as exc:
             log.warning("AstDB update (%s) interrupted: %s; will retry after the next login", why, exc)
             return False
-        self.written_at, self._written = now, entries
+        self.written_at, self._written, self._stale = now, entries, False
         log.info("AstDB: wrote %d key(s) for %d number(s) (%s); next hand-off %s", len(entries),
-                 len({key.split("/")[0] for key, _ in entries}), why,
+                 len(_numbers(entries)), why,
                  self.next_handoff.isoformat(timespec="seconds") if self.next_handoff else "none")
         return True
 
@@ -86,7 +91,7 @@ class AstDbWriter:
                 self._wake.clear()
                 why = why or "AMI login"
             entries = self.entries(self.clock())
-            if (entries != self._written or self._identity() != self._state) and self.ami.connected:
+            if (self._stale or entries != self._written or self._identity() != self._state) and self.ami.connected:
                 if not why:
                     why = "reload" if self._identity() != self._state else "hand-off"
                 self._state = self._identity()
@@ -97,3 +102,7 @@ class AstDbWriter:
     async def _sleep(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), POLL)
+
+
+def _numbers(entries: list[tuple[str, str]]) -> set[str]:
+    return {key.split("/", 1)[0] for key, _ in entries}

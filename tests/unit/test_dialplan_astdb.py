@@ -32,6 +32,10 @@ class FakeAmi:
     async def db_put(self, family: str, key: str, value: str) -> None:
         self.puts.append((family, key, value))
 
+    async def action(self, action: str, **fields: str) -> list[object]:
+        self.puts.append((action, fields["Family"], fields["Key"]))
+        return []
+
     async def login(self) -> None:
         self.connected = True
         for hook in self.hooks:
@@ -105,3 +109,20 @@ async def test_reload_to_a_team_without_service_writes_the_outside_destination(m
     assert ("astreinte", "1000/levels", "1") in ami.puts
     assert writer.written_at == tuesday_noon
     assert writer.next_handoff is not None and writer.next_handoff - tuesday_noon < timedelta(days=7)
+
+
+async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path):
+    config = load(EXAMPLE, environ={})
+    services = SimpleNamespace(config=config, schedule=config.schedule())
+    ami = FakeAmi(up=True)
+    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)))  # type: ignore[arg-type]
+    assert await writer.write("start")
+    path = tmp_path / "config.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace('numbers: ["+33180000000", "1000"]',
+                                                                 'numbers: ["1000"]'), encoding="utf-8")
+    services.config = load(path, environ={})
+    services.schedule = services.config.schedule()
+    ami.puts.clear()
+    assert await writer.write("reload")
+    assert ("DBDelTree", "astreinte", "+33180000000") in ami.puts
+    assert not any(family == "astreinte" and key.startswith("+33180000000/") for family, key, _v in ami.puts)
