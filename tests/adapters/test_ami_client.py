@@ -49,7 +49,8 @@ class FakeAmi:
         if action == "Login":
             if msg.get("Secret") == self.secret:
                 self.logins += 1
-                writer.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: Authentication accepted\r\n\r\n".encode())
+                writer.write(f"Response: Success\r\nActionID: {aid}\r\n"
+                             "Message: Authentication accepted\r\n\r\n".encode())
             else:
                 writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Authentication failed\r\n\r\n".encode())
         elif action == "PJSIPShowEndpoints":
@@ -98,7 +99,7 @@ async def test_actions_lists_and_events(fake: FakeAmi) -> None:
     task = await _running(ami)
     try:
         await ami.db_put("astreinte", "support/chain", "PJSIP/alice")
-        put = [m for m in fake.actions if m.get("Action") == "DBPut"][0]
+        put = next(m for m in fake.actions if m.get("Action") == "DBPut")
         assert (put.get("Family"), put.get("Key"), put.get("Val")) == ("astreinte", "support/chain", "PJSIP/alice")
         listing = await ami.action("PJSIPShowEndpoints")
         assert [m.get("ObjectName") for m in listing[1:-1]] == ["alice", "bob"]

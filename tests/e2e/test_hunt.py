@@ -171,7 +171,8 @@ async def test_outside_service_rings_reception(lab: Any, daemon: Any, observer: 
     start, end = (now + timedelta(hours=2)), (now + timedelta(hours=3))
     window = f'"{start:%H:%M}-{end:%H:%M}"'
     hours = f"{{weekdays: {window}, weekends: {window}}}"
-    config = lab_config(lab, tmp_path, team(("alice",), hours=hours, extra="outside_service: {dial: PJSIP/reception}\n"))
+    outside = "outside_service: {dial: PJSIP/reception}\n"
+    config = lab_config(lab, tmp_path, team(("alice",), hours=hours, extra=outside))
     await daemon(config)
     reception = await phones.phone("reception", PORT["reception"], "answer", tmp_path, ring_ms=300)
     caller = await phones.call("1000", tmp_path, hold_ms=4000)

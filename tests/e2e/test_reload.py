@@ -52,10 +52,12 @@ async def test_edits_sighup_and_overrides_reach_the_next_call(lab: Any, daemon: 
     await proc.wait_for_line("(SIGHUP)")
 
     now = datetime.now(ZoneInfo("Europe/Paris"))     # --from/--to without offset: the configured zone
-    subprocess.run([sys.executable, "-m", "astreinte", "--config", str(config), "override", "add", "-t", "support",
-                    "-p", "carol", "--from", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-                    "--to", (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "--reason", "test"],
-                   check=True, capture_output=True, cwd=REPO)
+    window = ["--from", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+              "--to", (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")]
+    await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "astreinte", "--config", str(config), "override", "add",
+                         "-t", "support", "-p", "carol", *window, "--reason", "test"],
+        check=True, capture_output=True, cwd=REPO)
     await proc.wait_for_line("overrides changed")
     await one_call(observer, tmp_path, "carol", "c4")
 

@@ -35,7 +35,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls it by this name
         self.messages.append(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 
@@ -88,8 +88,9 @@ async def test_voicemail_is_recorded_stored_and_notified(lab: Any, daemon: Any, 
     assert row["outcome"] == "voicemail" and row["answered_by"] is None
     assert [(a["person"], a["result"]) for a in row["attempts"]] == [("alice", "no_answer")]
 
-    listing = subprocess.run([sys.executable, "-m", "astreinte", "--config", str(config), "messages", "--json"],
-                             capture_output=True, text=True, check=True, cwd=REPO)
+    listing = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "astreinte", "--config", str(config), "messages", "--json"],
+        capture_output=True, text=True, check=True, cwd=REPO)
     (message,) = json.loads(listing.stdout)
     audio = Path(message["path"])
     assert message["call_id"] == row["id"] and message["caller"] == "0611223344" and message["team"] == "support"

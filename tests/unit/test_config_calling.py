@@ -60,7 +60,8 @@ def test_defaults_without_the_keys() -> None:
 
 
 @pytest.mark.parametrize(("extra", "team", "where", "message"), [
-    ('menus:\n  "1500": {prompt: "x", options: {"1": suport}}\n', TEAM, 'menus.1500.options.1', "unknown team 'suport'"),
+    ('menus:\n  "1500": {prompt: "x", options: {"1": suport}}\n', TEAM, 'menus.1500.options.1',
+     "unknown team 'suport'"),
     ('menus:\n  "1500": {prompt: "x", options: {"12": support}}\n', TEAM, "menus.1500.options.12", "single key"),
     ('menus:\n  "1000": {prompt: "x", options: {"1": support}}\n', TEAM, "menus.1000", "already reaches a team"),
     ('blocklist: ["06;12"]\n', TEAM, "blocklist[0]", ""),

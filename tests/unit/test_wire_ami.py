@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -55,7 +57,5 @@ def test_encode_action_refuses_line_breaks(value: str) -> None:
 @given(st.binary(max_size=2000))
 def test_parser_never_crashes_on_garbage(data: bytes) -> None:
     parser = AmiParser()
-    try:
+    with contextlib.suppress(AmiProtocolError):
         parser.feed(data)
-    except AmiProtocolError:
-        pass
