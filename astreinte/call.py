@@ -145,6 +145,7 @@ class CallSession:
         # the lookups while it answers (issue 8: one ARI round trip less before the first phone rings).
         answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
         answering.add_done_callback(_retrieve)
+        await asyncio.sleep(0)          # let the request leave before the lookups below
         caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
         menu = s.config.menus.get(self.number)

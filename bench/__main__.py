@@ -1,8 +1,8 @@
 """``make bench``: every benchmark of the project, then bench/results/latest.json and latest.md.
 
-    bash lab/isolated .venv/bin/python -m bench               # the full run (about 15-20 minutes)
+    bash lab/isolated .venv/bin/python -m bench               # the full run (about 20 minutes)
     bash lab/isolated .venv/bin/python -m bench --quick       # a few calls of each (about 4 minutes)
-    bash lab/isolated .venv/bin/python -m bench --only overhead,hunt
+    bash lab/isolated .venv/bin/python -m bench --only overhead,hunt --update   # re-run two, keep the rest
 
 Benchmarks: ``who`` (bench/bench_who.py, no lab), then against one lab Asterisk and one daemon:
 ``overhead`` and ``hunt`` (bench/lab_bench.py), ``burst`` (bench/burst.py), ``human``
@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -48,6 +49,7 @@ def _run_script(argv: list[str], timeout: float) -> dict[str, Any]:
 
 async def _lab(selected: set[str], quick: bool, results: dict[str, Any]) -> None:
     work = RESULTS / "work"
+    shutil.rmtree(work, ignore_errors=True)        # sipp logs and the call log of this run only
     async with lab_bench.bench_lab(f"bench{os.getpid()}", work) as lab:
         results["asterisk"] = lab.pbx.version
         if "overhead" in selected:
@@ -75,13 +77,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few calls of each benchmark")
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
-    parser.add_argument("--soak-calls", type=int, default=None, help="calls for bench/soak.py (default 1000)")
+    parser.add_argument("--soak-calls", type=int, default=None,
+                        help="calls for bench/soak.py (default 200: it takes about one call a second)")
+    parser.add_argument("--update", action="store_true",
+                        help="merge these benchmarks into the existing latest.json instead of starting afresh")
     args = parser.parse_args()
     selected = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = selected - set(ALL)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     RESULTS.mkdir(parents=True, exist_ok=True)
+    previous: dict[str, Any] = {}
+    if args.update and (RESULTS / "latest.json").exists():
+        previous = json.loads((RESULTS / "latest.json").read_text())
     results: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
@@ -97,16 +105,20 @@ def main() -> int:
     if "soak" in selected:
         soak = REPO / "bench" / "soak.py"
         if soak.exists():
-            calls = args.soak_calls or (200 if args.quick else 1000)
+            calls = args.soak_calls or (100 if args.quick else 200)
             results["soak"] = _run_script([str(soak), "--calls", str(calls)], timeout=1800)
         else:
             results["soak"] = {"skipped": "bench/soak.py not found"}
     results["machine"]["load_after"] = os.getloadavg()
-    results["seconds"] = round(time.monotonic() - started, 1)
+    results["seconds"] = elapsed = round(time.monotonic() - started, 1)
+    if previous:
+        updated = {name: results["started_at"] for name in selected}
+        results = {**previous, **{k: v for k, v in results.items() if k in selected or k == "asterisk"},
+                   "updated": {**previous.get("updated", {}), **updated}}
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     (RESULTS / "latest.md").write_text(markdown(results))
     print((RESULTS / "latest.md").read_text())
-    print(f"written: {RESULTS / 'latest.json'}, {RESULTS / 'latest.md'} ({results['seconds']:.0f} s)")
+    print(f"written: {RESULTS / 'latest.json'}, {RESULTS / 'latest.md'} ({elapsed:.0f} s)")
     return 0
 
 

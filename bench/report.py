@@ -18,6 +18,8 @@ def markdown(r: dict[str, Any]) -> str:
            f"load {', '.join(f'{x:.1f}' for x in m.get('load_before', ()))} before / "
            f"{', '.join(f'{x:.1f}' for x in m.get('load_after', ()))} after"
            + (" — **quick run**" if r.get("quick") else "") + ". Systems compared within this run only.", ""]
+    if r.get("updated"):
+        out += ["Re-run afterwards (`--update`): " + ", ".join(f"{k} at {v}" for k, v in r["updated"].items()), ""]
     if "overhead" in r:
         o = r["overhead"]
         g = o.get("greeting_to_phone", {})

@@ -98,7 +98,7 @@ async def soak(calls: int, hold_ms: int, warmup: int, max_growth_mb: float) -> i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--hold-ms", type=int, default=100)
+    parser.add_argument("--hold-ms", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--max-growth-mb", type=float, default=20.0)
     args = parser.parse_args()
