@@ -26,7 +26,7 @@ from astreinte.domain.errors import LinkError
 
 if TYPE_CHECKING:
     from astreinte.adapters.ami import Ami
-    from astreinte.call import Services
+    from astreinte.services import Services
 
 log = logging.getLogger("astreinte.astdb")
 

@@ -11,74 +11,29 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from astreinte.adapters.speech import Prompt, render
-from astreinte.adapters.store.calls import CallRecord, to_records
+from astreinte.adapters.speech import Prompt
+from astreinte.adapters.store.calls import CallRecord
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.domain.hunt import Hunt, Target
 from astreinte.menu import choose_team
-from astreinte.prompts import CONFIRM_FROM, spoken_number
+from astreinte.prompts import render_confirmation
+from astreinte.services import Services, logged, retrieve, safe_caller_number
 from astreinte.voicemail import take_message
 from astreinte.wire import ari_events as a
 
 if TYPE_CHECKING:
-    from astreinte.adapters.ari import Ari
-    from astreinte.adapters.store.aio import AsyncStore
-    from astreinte.config import Config
     from astreinte.domain.rota import Team
-    from astreinte.domain.schedule import Schedule
-    from astreinte.prompts import PromptBook
 
 log = logging.getLogger("astreinte.call")
 
 FALLBACK_CONTEXT = "astreinte-fallback"
 
-# Q.850 causes of a phone leg that ended before it was answered
-_CAUSES: dict[int, h.FailCause] = {
-    17: "busy",
-    18: "no_answer", 19: "no_answer",
-    21: "rejected",
-    1: "unreachable", 3: "unreachable", 20: "unreachable", 27: "unreachable", 31: "unreachable",
-    34: "congestion", 38: "congestion", 41: "congestion", 42: "congestion", 44: "congestion",
-}
-
-
-@dataclass
-class Services:
-    """What every call needs; the router builds it once and swaps it on reload."""
-
-    ari: Ari
-    config: Config
-    schedule: Schedule
-    prompts: PromptBook
-    store: AsyncStore | None = None
-    unreachable: Callable[[], frozenset[str]] = frozenset
-    busy_people: Callable[[], frozenset[str]] = frozenset
-    engaged: Callable[[str, str, bool], None] = lambda person, call_id, talking: None
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-
-
-def safe_caller_number(raw: str) -> str:
-    """Caller ID is untrusted: keep what a phone number can hold."""
-    return re.sub(r"[^0-9+*#]", "", raw)[:32]
-
-
-def _retrieve(task: asyncio.Task[None]) -> None:
-    """Done callback of a task nobody may await: its error was seen (the path that needs it awaits it)."""
-    if not task.cancelled():
-        task.exception()
-
-
-async def _logged(job: Awaitable[object], call_id: str) -> None:
-    try:
-        await job
-    except Exception:
-        log.exception("call %s: could not write the call log", call_id)
 
 
 class CallSession:
@@ -144,7 +99,7 @@ class CallSession:
         # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do
         # the lookups while it answers (issue 8: one ARI round trip less before the first phone rings).
         answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
-        answering.add_done_callback(_retrieve)
+        answering.add_done_callback(retrieve)
         await asyncio.sleep(0)          # let the request leave before the lookups below
         caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
@@ -152,7 +107,7 @@ class CallSession:
         self.record.team = team.id if team is not None else None
         if s.store is not None:
             record, store = replace(self.record), s.store
-            asyncio.get_running_loop().create_task(_logged(store.run(lambda st: st.begin_call(record)), self.id))
+            asyncio.get_running_loop().create_task(logged(store.run(lambda st: st.begin_call(record)), self.id))
         if s.config.is_blocked(self.caller.caller_number):
             self.trace("arrived on %s from %s: number blocked, refused", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "blocked"
@@ -208,7 +163,8 @@ class CallSession:
         else:
             await self._execute(hunt.start(s.clock()))
         if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
-            self._confirmation = asyncio.get_running_loop().create_task(self._render_confirmation(team))
+            self._confirmation = asyncio.get_running_loop().create_task(
+                render_confirmation(s.config.asterisk.prompts, team.id, self.record.caller, self._file_id))
         while not hunt.finished:
             deadline = hunt.deadline
             timeout = None if deadline is None else max(0.0, (deadline - s.clock()).total_seconds())
@@ -286,7 +242,7 @@ class CallSession:
                 if ch.id in self.answered_legs:
                     self.trace("%s hung up", self.legs[ch.id].target.person)
                     return (h.LegHungUp(ch.id),)
-                fail = _CAUSES.get(cause, "no_answer")
+                fail = a.FAILURE_CAUSES.get(cause, "no_answer")
                 self.trace("%s on %s: %s (cause %d %s)", self.legs[ch.id].target.person,
                            self.legs[ch.id].phone, fail, cause, txt)
                 return (h.LegFailed(ch.id, fail),)
@@ -405,12 +361,6 @@ class CallSession:
         if self.hunt is not None and self.hunt.phase in ("hunting", "accepted", "exhausted"):
             asyncio.get_running_loop().create_task(self.ringback(True))
 
-    async def _render_confirmation(self, team: Team) -> Prompt:
-        """The callee's prompt with the caller's number, rendered while the phones ring (~30 ms)."""
-        settings = self.s.config.asterisk.prompts
-        text = CONFIRM_FROM.format(team=team.id, number=spoken_number(self.record.caller))
-        return await render(text, settings.dir, settings.asterisk_dir, name=f"call-{self._file_id}")
-
     def _confirmation_media(self) -> str:
         assert self.team is not None
         task = self._confirmation
@@ -448,27 +398,8 @@ class CallSession:
             await self._to_fallback(why)
             self.trace("handed to the dialplan fallback (%s)", why)
 
-    def _complete_record(self) -> None:
-        record, hunt = self.record, self.hunt
-        record.ended_at = self.s.clock()
-        record.connected_at = self.connected_at
-        if hunt is not None:
-            record.attempts = to_records(hunt.attempts)
-            if self.connected_at is not None:
-                record.answered_by = hunt.answered_by
-        if record.reason == "outside_service" and record.outcome == "in_progress":
-            record.outcome = "outside_service"
-            record.answered_by = None
-        elif record.outcome == "in_progress":
-            outcome = hunt.outcome if hunt is not None else None
-            if outcome == "answered" and self.connected_at is None:
-                outcome = "abandoned"        # accepted, but the caller left before the bridge
-            record.outcome = outcome or "failed"
-            if record.outcome == "failed" and record.reason is None:
-                record.reason = "nobody_available" if hunt is not None and hunt.finished else "error"
-
     async def _cleanup(self) -> None:
-        self._complete_record()
+        self.record.complete(self.hunt, self.connected_at, self.s.clock())
         if self._confirmation is not None:
             self._confirmation.cancel()
             with contextlib.suppress(BaseException):

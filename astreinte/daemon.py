@@ -19,7 +19,6 @@ from astreinte.adapters.ami import Ami
 from astreinte.adapters.ari import Ari
 from astreinte.adapters.store.aio import AsyncStore
 from astreinte.astdb import AstDbWriter
-from astreinte.call import Services
 from astreinte.config import Config
 from astreinte.dialplan import chain_for
 from astreinte.domain.errors import ConfigError, FatalLinkError, StoreError
@@ -28,6 +27,7 @@ from astreinte.domain.schedule import Schedule
 from astreinte.metrics import Metrics, StatusServer
 from astreinte.prompts import PromptBook, render_all
 from astreinte.router import Router
+from astreinte.services import Services
 from astreinte.watch.phones import watch_phones
 
 log = logging.getLogger("astreinte.daemon")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from astreinte.adapters.speech import render
+from astreinte.adapters.speech import Prompt, render
 
 if TYPE_CHECKING:
-    from astreinte.config import Config
+    from astreinte.config import Config, PromptSettings
 
 PLEASE_HOLD = "Merci de patienter, nous recherchons toujours la personne d'astreinte."
 NOBODY = "Personne n'est disponible pour le moment. Merci de rappeler dans quelques minutes."
@@ -43,6 +43,12 @@ class PromptBook:
 
     def confirmation(self, team: str) -> str:
         return self.confirmations[team]
+
+
+async def render_confirmation(settings: PromptSettings, team: str, caller: str, file_id: str) -> Prompt:
+    """The callee's prompt naming the caller's number, rendered per call while the phones ring (~30 ms)."""
+    text = CONFIRM_FROM.format(team=team, number=spoken_number(caller))
+    return await render(text, settings.dir, settings.asterisk_dir, name=f"call-{file_id}")
 
 
 async def render_all(config: Config) -> PromptBook:

@@ -8,16 +8,22 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from astreinte.adapters.ari import Connected, Disconnected
-from astreinte.call import CallSession, Services
+from astreinte.call import CallSession
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.leftovers import Leftovers
+from astreinte.services import Services
 from astreinte.wire import ari_events as a
 
 if TYPE_CHECKING:
     from astreinte.adapters.ari import Ari
 
 log = logging.getLogger("astreinte.router")
+
+# The event types the router and the calls act on; Asterisk sends the app nothing else.
+HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed", "ChannelHangupRequest",
+                  "ChannelDtmfReceived", "PlaybackStarted", "PlaybackFinished", "RecordingFinished",
+                  "RecordingFailed", "EndpointStateChange")
 
 
 class Presence:
@@ -71,6 +77,10 @@ class Router:
     async def _resync(self) -> None:
         """After every (re)connect: re-subscribe, re-read phones, and take back calls left in the app."""
         since = datetime.now(UTC)
+        try:
+            await self.ari.filter_events(HANDLED_EVENTS)
+        except LinkError as exc:     # an older Asterisk: every event comes, the unhandled ones are ignored
+            log.info("ARI event filter not set (%s): receiving every event type", exc)
         try:
             await self.ari.subscribe("endpoint:PJSIP")
             for endpoint in await self.ari.endpoints("PJSIP"):

@@ -4,8 +4,8 @@
 
 Each call: the trunk caller dials the team number, the daemon answers, plays a short
 greeting (``sound:beep``), rings alice (a sipp phone that answers at once), bridges, and the
-caller hangs up after ``--hold-ms`` (bob, level 2, when
-alice is still finishing the previous call). One call at a time (sipp ``-l 1``). Prints the daemon's
+caller hangs up after ``--hold-ms`` (the next level when alice is still talking).
+``--concurrency N`` calls at once (sipp ``-l N``; default one). Prints the daemon's
 RSS and open file descriptors after a warm-up and at the end, and the call outcomes from
 the call log; exits 1 if a call failed or the daemon grew more than ``--max-growth-mb``.
 """
@@ -39,7 +39,12 @@ support:
       rotation: {members: [alice], every: 1 week, handoff: "monday 09:00", start: 2026-11-02}
     - name: backup
       rotation: {members: [bob], every: 1 week, handoff: "monday 09:00", start: 2026-11-02}
+    - name: third
+      rotation: {members: [carol], every: 1 week, handoff: "monday 09:00", start: 2026-11-02}
+    - name: fourth
+      rotation: {members: [dave], every: 1 week, handoff: "monday 09:00", start: 2026-11-02}
 """
+PHONES = {"alice": 5081, "bob": 5082, "carol": 5083, "dave": 5084}
 
 
 def usage(pid: int) -> tuple[float, int]:
@@ -51,7 +56,7 @@ def usage(pid: int) -> tuple[float, int]:
     return rss_kb / 1024, len(os.listdir(f"/proc/{pid}/fd"))
 
 
-async def soak(calls: int, hold_ms: int, warmup: int, max_growth_mb: float) -> int:
+async def soak(calls: int, hold_ms: int, warmup: int, max_growth_mb: float, concurrency: int) -> int:
     pbx = LabPbx.start(f"soak{os.getpid()}")
     work = Path(tempfile.mkdtemp(prefix="astreinte-soak-"))
     daemon: DaemonProcess | None = None
@@ -60,14 +65,14 @@ async def soak(calls: int, hold_ms: int, warmup: int, max_growth_mb: float) -> i
         daemon = await DaemonProcess(config).start()
         assert daemon.proc is not None
         pid = daemon.proc.pid
-        # alice still counts as talking for a few ms after a call ends: bob takes those calls
-        alice = await phones.phone("alice", 5081, "answer", work, ring_ms=20, calls=calls + warmup)
-        bob = await phones.phone("bob", 5082, "answer", work, ring_ms=20, calls=calls + warmup)
+        # a person talking on a call is skipped: with N calls at once, the next free level takes the call
+        rung = [await phones.phone(name, port, "answer", work, ring_ms=20, calls=calls + warmup)
+                for name, port in PHONES.items()]
 
         async def run(n: int, name: str) -> int:
             argv = ["sipp", "127.0.0.1:5060", "-sf", str(phones.SCENARIOS / "caller_uac.xml"), "-i", "127.0.0.1",
                     "-p", "5070", "-mp", "18000", "-s", "1000", "-key", "caller", "0611223344", "-m", str(n),
-                    "-l", "1", "-r", "50", "-recv_timeout", str(hold_ms)]
+                    "-l", str(concurrency), "-r", "50", "-recv_timeout", str(hold_ms)]
             caller = await phones.Sipp(name, argv, work).start()
             return await caller.done(timeout=60 + n * 5)
 
@@ -82,8 +87,8 @@ async def soak(calls: int, hold_ms: int, warmup: int, max_growth_mb: float) -> i
         rss1, fds1 = usage(pid)
         print(f"end   (after {calls} calls in {elapsed:.0f} s, {calls / elapsed:.1f} calls/s): "
               f"RSS {rss1:.1f} MiB ({rss1 - rss0:+.1f}), {fds1} open fds ({fds1 - fds0:+d})")
-        await alice.stop()
-        await bob.stop()
+        for phone in rung:
+            await phone.stop()
         with sqlite3.connect(work / "astreinte.db") as db:
             outcomes = dict(db.execute("SELECT outcome, count(*) FROM calls GROUP BY outcome").fetchall())
         print(f"call log: {outcomes}; sipp caller exit {code}")
@@ -101,8 +106,9 @@ def main() -> int:
     parser.add_argument("--hold-ms", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--max-growth-mb", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=1, help="calls at once (at most 3: four people)")
     args = parser.parse_args()
-    return asyncio.run(soak(args.calls, args.hold_ms, args.warmup, args.max_growth_mb))
+    return asyncio.run(soak(args.calls, args.hold_ms, args.warmup, args.max_growth_mb, min(3, args.concurrency)))
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def test_daemon_values_that_reach_the_dialplan_refuse_injection(tmp_path: Path, 
 
 
 def test_caller_id_and_digits_are_untrusted():
-    from astreinte.call import safe_caller_number
+    from astreinte.services import safe_caller_number
 
     assert safe_caller_number('0611"; System(id) ${X}\n,&') == "0611"
     assert len(safe_caller_number("1" * 500)) == 32

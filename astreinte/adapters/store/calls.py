@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from astreinte.domain.hunt import Hunt
+
 OUTCOMES = ("answered", "voicemail", "abandoned", "outside_service", "failed")
 RESULTS = ("answered", "declined", "no_answer", "busy", "unreachable", "cancelled")
 
@@ -50,6 +52,23 @@ class CallRecord:
     ended_at: datetime | None = None
     tier: str = "stasis"                   # which part of astreinte served the call
     attempts: list[AttemptRecord] = field(default_factory=list)
+
+    def complete(self, hunt: Hunt | None, connected_at: datetime | None, ended_at: datetime) -> None:
+        """Fill in how the call ended from its hunt (None: it never got that far)."""
+        self.ended_at, self.connected_at = ended_at, connected_at
+        if hunt is not None:
+            self.attempts = to_records(hunt.attempts)
+            if connected_at is not None:
+                self.answered_by = hunt.answered_by
+        if self.reason == "outside_service" and self.outcome == "in_progress":
+            self.outcome, self.answered_by = "outside_service", None
+        elif self.outcome == "in_progress":
+            outcome = hunt.outcome if hunt is not None else None
+            if outcome == "answered" and connected_at is None:
+                outcome = "abandoned"        # accepted, but the caller left before the bridge
+            self.outcome = outcome or "failed"
+            if self.outcome == "failed" and self.reason is None:
+                self.reason = "nobody_available" if hunt is not None and hunt.finished else "error"
 
     @property
     def wait_seconds(self) -> float | None:
