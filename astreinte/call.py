@@ -157,9 +157,9 @@ class CallSession:
             # leg takes it a millisecond more to originate, so the phone still rings after the
             # greeting started (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin):
             # one ARI round trip less between the caller's INVITE and the first phone's.
+            self.trace("greeting playing")
             await asyncio.gather(self.play_to_caller(s.prompts.greeting(team.id), "greeting"),
                                  self._execute(hunt.start(s.clock())))
-            self.trace("greeting playing")
         else:
             await self._execute(hunt.start(s.clock()))
         if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
