@@ -32,37 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from astreinte.domain.hunt_events import (
-    Attempt,
-    AttemptResult,
-    CallerHungUp,
-    Cancel,
-    Command,
-    Connect,
-    Dial,
-    DigitReceived,
-    Event,
-    FailCause,
-    Finished,
-    GreetingFinished,
-    HangupCaller,
-    LegAnswered,
-    LegFailed,
-    LegHungUp,
-    LegRinging,
-    Outcome,
-    PersonEngaged,
-    PersonReleased,
-    PhoneRegistered,
-    PhoneUnregistered,
-    PlayConfirmation,
-    PlayHoldMessage,
-    PromptFinished,
-    StartHoldMusic,
-    StartVoicemail,
-    StopPrompt,
-    TimerExpired,
-)
+from astreinte.domain import hunt_events as ev
 
 Strategy = Literal["linear", "ringall"]
 NoAnswer = Literal["voicemail", "hangup"]
@@ -95,7 +65,7 @@ class Target:
 
 _UNANSWERED: frozenset[LegState] = frozenset({"dialing", "ringing"})
 _IN_STEP: frozenset[LegState] = _UNANSWERED | {"confirming"}
-_FAILURE_RESULT: dict[FailCause, AttemptResult] = {
+_FAILURE_RESULT: dict[ev.FailCause, ev.AttemptResult] = {
     "busy": "busy", "unreachable": "unreachable", "congestion": "unreachable",
     "no_answer": "no_answer", "rejected": "declined",
 }
@@ -142,7 +112,7 @@ class Hunt:
         self.started_at: datetime | None = None
         self.connected_at: datetime | None = None
         self.finished_at: datetime | None = None
-        self.outcome: Outcome | None = None
+        self.outcome: ev.Outcome | None = None
         self.answered_by: str | None = None
         self._steps = _steps(targets, policy.strategy)
         self._total_steps = len(self._steps) * max(1, policy.rounds)
@@ -152,7 +122,7 @@ class Hunt:
         self._greeting_playing = greeting_playing
         self._phase: Phase = "new"
         self._legs: dict[str, _Leg] = {}
-        self._attempts: list[Attempt] = []
+        self._attempts: list[ev.Attempt] = []
         self._ring_until: datetime | None = None
         self._hold_message_at: datetime | None = None
         self._chosen: _Leg | None = None      # the accepted, then connected, leg
@@ -164,8 +134,8 @@ class Hunt:
         return self._phase
 
     @property
-    def attempts(self) -> list[Attempt]:
-        """Every phone tried or skipped, in order; final once ``Finished`` was returned."""
+    def attempts(self) -> list[ev.Attempt]:
+        """Every phone tried or skipped, in order; final once ``ev.Finished`` was returned."""
         return list(self._attempts)
 
     @property
@@ -174,7 +144,7 @@ class Hunt:
 
     @property
     def deadline(self) -> datetime | None:
-        """When to send ``TimerExpired()`` next; None: no timer (wait for events only)."""
+        """When to send ``ev.TimerExpired()`` next; None: no timer (wait for events only)."""
         if self._phase != "hunting":
             return None
         due = [self._ring_until, self._hold_message_at]
@@ -183,78 +153,78 @@ class Hunt:
 
     # ── entry points ─────────────────────────────────────────────────────────
 
-    def start(self, now: datetime) -> list[Command]:
+    def start(self, now: datetime) -> list[ev.Command]:
         """Ring the first step. Call once, right after starting the greeting (if any)."""
         if self._phase != "new":
             raise RuntimeError(f"hunt {self.call_id} already started")
         self.started_at = now
         self._phase = "hunting"
-        out: list[Command] = []
+        out: list[ev.Command] = []
         self._next_step(now, out)
         if self._phase == "hunting" and not self._greeting_playing:
             self._start_hold(now, out)
         return out
 
-    def handle(self, event: Event, now: datetime) -> list[Command]:
+    def handle(self, event: ev.Event, now: datetime) -> list[ev.Command]:
         """Apply ``event`` (which happened at ``now``); return the commands to send, in order."""
         if self._phase == "new":
             raise RuntimeError(f"hunt {self.call_id} not started")
-        out: list[Command] = []
+        out: list[ev.Command] = []
         if self._phase == "finished":
             return out
         match event:
-            case LegRinging(leg=leg_id):
+            case ev.LegRinging(leg=leg_id):
                 leg = self._live(leg_id, {"dialing"})
                 if leg is not None:
                     leg.state = "ringing"
-            case LegAnswered(leg=leg_id):
+            case ev.LegAnswered(leg=leg_id):
                 leg = self._live(leg_id, _UNANSWERED)
                 if leg is not None:
                     self._answered(leg, now, out)
-            case DigitReceived(leg=leg_id, digit=digit):
+            case ev.DigitReceived(leg=leg_id, digit=digit):
                 leg = self._live(leg_id, {"confirming"})
                 if leg is not None and digit == "1":
                     self._accept(leg, now, out)
                 elif leg is not None and digit == "2":
                     self._cancel(leg, "declined", now, out)
                     self._step_over_if_idle(now, out)
-            case PromptFinished(leg=leg_id):
+            case ev.PromptFinished(leg=leg_id):
                 if (leg := self._legs.get(leg_id)) is not None:
                     leg.prompt_playing = False
-            case LegFailed(leg=leg_id, cause=cause):
+            case ev.LegFailed(leg=leg_id, cause=cause):
                 self._leg_gone(leg_id, _FAILURE_RESULT.get(cause, "no_answer"), now, out)
-            case LegHungUp(leg=leg_id):
+            case ev.LegHungUp(leg=leg_id):
                 self._leg_gone(leg_id, "no_answer", now, out)
-            case GreetingFinished():
+            case ev.GreetingFinished():
                 self._greeting_finished(now, out)
-            case CallerHungUp():
+            case ev.CallerHungUp():
                 self._caller_hung_up(now, out)
-            case TimerExpired():
+            case ev.TimerExpired():
                 self._timer_expired(now, out)
-            case PhoneRegistered(phone=phone):
+            case ev.PhoneRegistered(phone=phone):
                 self._unreachable.discard(phone)
-            case PhoneUnregistered(phone=phone):
+            case ev.PhoneUnregistered(phone=phone):
                 self._unreachable.add(phone)
                 self._drop_ringing(lambda leg: leg.phone == phone, "unreachable", now, out)
-            case PersonEngaged(person=person):
+            case ev.PersonEngaged(person=person):
                 self._busy.add(person)
                 self._drop_ringing(lambda leg: leg.target.person == person, "busy", now, out)
-            case PersonReleased(person=person):
+            case ev.PersonReleased(person=person):
                 self._busy.discard(person)
         return out
 
     # ── transitions ──────────────────────────────────────────────────────────
 
-    def _answered(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
+    def _answered(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
         if not self.policy.confirm:
             self._accept(leg, now, out)
             return
         leg.state = "confirming"
         leg.prompt_playing = True
         leg.confirm_by = now + timedelta(seconds=self.policy.confirm_timeout)
-        out.append(PlayConfirmation(leg.id, leg.target))
+        out.append(ev.PlayConfirmation(leg.id, leg.target))
 
-    def _accept(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
+    def _accept(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
         self._chosen = leg
         self._ring_until = None
         self._hold_message_at = None
@@ -262,28 +232,28 @@ class Hunt:
             self._phase = "accepted"
             leg.state = "accepted"
             if leg.prompt_playing:
-                out.append(StopPrompt(leg.id))
+                out.append(ev.StopPrompt(leg.id))
         else:
             self._connect(leg, now, out)
         for other in self._legs.values():
             if other is not leg and other.state in _IN_STEP:
                 self._cancel(other, "cancelled", now, out)
 
-    def _connect(self, leg: _Leg, now: datetime, out: list[Command]) -> None:
-        out.append(Connect(leg.id))
+    def _connect(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
+        out.append(ev.Connect(leg.id))
         leg.state = "connected"
         self._phase = "connected"
         self.connected_at = now
         self.answered_by = leg.target.person
         self._end_attempt(leg, "answered", now)
 
-    def _leg_gone(self, leg_id: str, result: AttemptResult, now: datetime, out: list[Command]) -> None:
+    def _leg_gone(self, leg_id: str, result: ev.AttemptResult, now: datetime, out: list[ev.Command]) -> None:
         leg = self._legs.get(leg_id)
         if leg is None or leg.state == "ended":
             return
         if leg.state == "connected":
             leg.state = "ended"
-            out.append(HangupCaller("call_completed"))
+            out.append(ev.HangupCaller("call_completed"))
             self._finish("answered", now, out)
             return
         was = leg.state
@@ -295,7 +265,7 @@ class Hunt:
         else:
             self._step_over_if_idle(now, out)
 
-    def _greeting_finished(self, now: datetime, out: list[Command]) -> None:
+    def _greeting_finished(self, now: datetime, out: list[ev.Command]) -> None:
         if not self._greeting_playing:
             return
         self._greeting_playing = False
@@ -306,9 +276,9 @@ class Hunt:
         elif self._phase == "hunting":
             self._start_hold(now, out)
 
-    def _caller_hung_up(self, now: datetime, out: list[Command]) -> None:
+    def _caller_hung_up(self, now: datetime, out: list[ev.Command]) -> None:
         if self._phase == "connected" and self._chosen is not None:
-            out.append(Cancel(self._chosen.id))
+            out.append(ev.Cancel(self._chosen.id))
             self._chosen.state = "ended"
             self._finish("answered", now, out)
             return
@@ -317,7 +287,7 @@ class Hunt:
                 self._cancel(leg, "cancelled", now, out)
         self._finish("abandoned", now, out)
 
-    def _timer_expired(self, now: datetime, out: list[Command]) -> None:
+    def _timer_expired(self, now: datetime, out: list[ev.Command]) -> None:
         if self._phase != "hunting":
             return
         for leg in list(self._legs.values()):
@@ -328,11 +298,11 @@ class Hunt:
             self._drop_ringing(lambda leg: True, "no_answer", now, out)
         self._step_over_if_idle(now, out)
         if self._phase == "hunting" and self._hold_message_at is not None and self._hold_message_at <= now:
-            out.append(PlayHoldMessage())
+            out.append(ev.PlayHoldMessage())
             self._schedule_hold_message(now)
 
     def _drop_ringing(
-        self, which: _LegFilter, result: AttemptResult, now: datetime, out: list[Command]
+        self, which: _LegFilter, result: ev.AttemptResult, now: datetime, out: list[ev.Command]
     ) -> None:
         if self._phase != "hunting":
             return
@@ -343,11 +313,11 @@ class Hunt:
 
     # ── walking the chain ────────────────────────────────────────────────────
 
-    def _step_over_if_idle(self, now: datetime, out: list[Command]) -> None:
+    def _step_over_if_idle(self, now: datetime, out: list[ev.Command]) -> None:
         if self._phase == "hunting" and not any(leg.state in _IN_STEP for leg in self._legs.values()):
             self._next_step(now, out)
 
-    def _next_step(self, now: datetime, out: list[Command]) -> None:
+    def _next_step(self, now: datetime, out: list[ev.Command]) -> None:
         """Ring the next step that has a phone to ring; skipped phones are logged on the way."""
         self._ring_until = None
         while self._position + 1 < self._total_steps:
@@ -360,7 +330,7 @@ class Hunt:
         else:
             self._give_up(now, out)
 
-    def _ring_step(self, step: list[Target], now: datetime, out: list[Command]) -> bool:
+    def _ring_step(self, step: list[Target], now: datetime, out: list[ev.Command]) -> bool:
         round_ = self._position // len(self._steps) + 1
         seen: set[str] = set()
         dialed = False
@@ -369,39 +339,39 @@ class Hunt:
                 if phone in seen:
                     continue
                 seen.add(phone)
-                skipped: AttemptResult | None = (
+                skipped: ev.AttemptResult | None = (
                     "busy" if target.person in self._busy
                     else "unreachable" if phone in self._unreachable
                     else None
                 )
                 leg_id = None if skipped else f"{self.call_id}-L{len(self._legs) + 1}"
-                self._attempts.append(Attempt(target.level, target.person, phone, skipped, now,
+                self._attempts.append(ev.Attempt(target.level, target.person, phone, skipped, now,
                                               now if skipped else None, round_, leg_id))
                 if leg_id is not None:
                     self._legs[leg_id] = _Leg(leg_id, target, phone, len(self._attempts) - 1)
-                    out.append(Dial(leg_id, target, phone))
+                    out.append(ev.Dial(leg_id, target, phone))
                     dialed = True
         return dialed
 
-    def _give_up(self, now: datetime, out: list[Command]) -> None:
+    def _give_up(self, now: datetime, out: list[ev.Command]) -> None:
         if self.policy.on_no_answer == "voicemail":
-            out.append(StartVoicemail())
+            out.append(ev.StartVoicemail())
             self._finish("voicemail", now, out)
         else:
-            out.append(HangupCaller("nobody_available"))
+            out.append(ev.HangupCaller("nobody_available"))
             self._finish("failed", now, out)
 
-    def _finish(self, outcome: Outcome, now: datetime, out: list[Command]) -> None:
+    def _finish(self, outcome: ev.Outcome, now: datetime, out: list[ev.Command]) -> None:
         self._phase = "finished"
         self.outcome = outcome
         self.finished_at = now
         self._ring_until = self._hold_message_at = None
-        out.append(Finished(outcome, self.answered_by if outcome == "answered" else None))
+        out.append(ev.Finished(outcome, self.answered_by if outcome == "answered" else None))
 
     # ── small pieces ─────────────────────────────────────────────────────────
 
-    def _start_hold(self, now: datetime, out: list[Command]) -> None:
-        out.append(StartHoldMusic())
+    def _start_hold(self, now: datetime, out: list[ev.Command]) -> None:
+        out.append(ev.StartHoldMusic())
         self._schedule_hold_message(now)
 
     def _schedule_hold_message(self, now: datetime) -> None:
@@ -414,16 +384,16 @@ class Hunt:
             return None
         return leg
 
-    def _cancel(self, leg: _Leg, result: AttemptResult, now: datetime, out: list[Command]) -> None:
-        out.append(Cancel(leg.id))
+    def _cancel(self, leg: _Leg, result: ev.AttemptResult, now: datetime, out: list[ev.Command]) -> None:
+        out.append(ev.Cancel(leg.id))
         self._end(leg, result, now)
 
-    def _end(self, leg: _Leg, result: AttemptResult, now: datetime) -> None:
+    def _end(self, leg: _Leg, result: ev.AttemptResult, now: datetime) -> None:
         leg.state = "ended"
         leg.confirm_by = None
         self._end_attempt(leg, result, now)
 
-    def _end_attempt(self, leg: _Leg, result: AttemptResult, now: datetime) -> None:
+    def _end_attempt(self, leg: _Leg, result: ev.AttemptResult, now: datetime) -> None:
         self._attempts[leg.attempt] = replace(self._attempts[leg.attempt], result=result, ended_at=now)
 
 
