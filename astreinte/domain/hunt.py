@@ -135,7 +135,7 @@ class Hunt:
 
     @property
     def attempts(self) -> list[ev.Attempt]:
-        """Every phone tried or skipped, in order; final once ``ev.Finished`` was returned."""
+        """Every phone tried or skipped, in order; final once ``Finished`` was returned."""
         return list(self._attempts)
 
     @property
@@ -144,7 +144,7 @@ class Hunt:
 
     @property
     def deadline(self) -> datetime | None:
-        """When to send ``ev.TimerExpired()`` next; None: no timer (wait for events only)."""
+        """When to send ``TimerExpired()`` next; None: no timer (wait for events only)."""
         if self._phase != "hunting":
             return None
         due = [self._ring_until, self._hold_message_at]
