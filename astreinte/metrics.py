@@ -109,13 +109,17 @@ class StatusServer:
                     await runner.cleanup()
 
     async def _watch_calls(self) -> None:
+        ended = getattr(self.router, "ended", None)
+        if ended is not None:      # the router tells of every call as it ends, however short
+            ended.append(self.metrics.call_ended)
         while True:
             sessions = dict(self.router.sessions)
-            for call_id, session in list(self._known.items()):
-                if call_id not in sessions:
-                    del self._known[call_id]
-                    self.metrics.call_ended(session)
-            self._known.update(sessions)
+            if ended is None:      # otherwise, calls seen live and gone since
+                for call_id, session in list(self._known.items()):
+                    if call_id not in sessions:
+                        del self._known[call_id]
+                        self.metrics.call_ended(session)
+                self._known.update(sessions)
             self.metrics.live.set(len(sessions))
             self.metrics.link.labels("ami").set(1 if self.ami.connected else 0)
             self.metrics.link.labels("agi").set(1 if self.agi is not None and self.agi.listening else 0)

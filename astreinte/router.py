@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ class Router:
         self.sessions: dict[str, CallSession] = {}     # call id -> session
         self.channels: dict[str, CallSession] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.ended: list[Callable[[CallSession], None]] = []   # told of every call once it is over
         self.accepting = True
 
     def _register(self, channel_id: str, session: CallSession | None) -> None:
@@ -157,6 +159,11 @@ class Router:
         def done(_task: asyncio.Task[None]) -> None:
             self.tasks.pop(channel.id, None)
             self.sessions.pop(channel.id, None)
+            for hook in self.ended:
+                try:
+                    hook(session)
+                except Exception:
+                    log.exception("call %s: a call-end hook failed", channel.id)
 
         task.add_done_callback(done)
 
