@@ -11,8 +11,8 @@ still lists it). The daemon that connects next, whose router does not know them:
   whose FastAGI tier asks the new daemon for the chain and dials it;
 - a phone leg of such a call (ringing or answered, not bridged): hung up.
 
-Channels created after ``since`` are left alone: they are new calls whose StasisStart
-is on its way.
+Channels created less than ``GRACE`` before ``since`` (the moment of the look-up) are left
+alone: they may be new calls whose StasisStart is on its way.
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from astreinte.domain.errors import LinkError
 
 log = logging.getLogger("astreinte.leftovers")
 
-GRACE = timedelta(seconds=1.5)
+GRACE = timedelta(seconds=0.5)
 WATCH_EVERY = 1.0
 
 
 def created(channel: dict[str, Any]) -> datetime | None:
     try:
-        return datetime.strptime(str(channel.get("creationtime", "")), "%Y-%m-%dT%H:%M:%S.%f%z")
+        return datetime.fromisoformat(str(channel.get("creationtime", "")))
     except ValueError:
         return None
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("astreinte.router")
 
+LEFTOVER_DELAY = 0.3   # seconds after (re)connecting before calls left in the app are looked for
+
 # The event types the router and the calls act on; Asterisk sends the app nothing else.
 HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed", "ChannelHangupRequest",
                   "ChannelDtmfReceived", "PlaybackStarted", "PlaybackFinished", "RecordingFinished",
@@ -53,6 +55,7 @@ class Router:
         self.channels: dict[str, CallSession] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.ended: list[Callable[[CallSession], None]] = []   # told of every call once it is over
+        self._background: set[asyncio.Task[None]] = set()
         self.accepting = True
 
     def _register(self, channel_id: str, session: CallSession | None) -> None:
@@ -78,7 +81,6 @@ class Router:
 
     async def _resync(self) -> None:
         """After every (re)connect: re-subscribe, re-read phones, and take back calls left in the app."""
-        since = datetime.now(UTC)
         try:
             await self.ari.filter_events(HANDLED_EVENTS)
         except LinkError as exc:     # an older Asterisk: every event comes, the unhandled ones are ignored
@@ -89,13 +91,22 @@ class Router:
                 self.presence.update("PJSIP", str(endpoint.get("resource")), str(endpoint.get("state")))
         except LinkError as exc:
             log.warning("could not read endpoint states: %s", exc)
-        try:   # a previous daemon's calls (kill -9, crash): adopt the bridged ones, hand the rest to the dialplan
-            found = await Leftovers(self.ari).recover(set(self.channels), since)
+        log.info("ready: taking calls for Stasis app %r", self.ari.settings.app)
+        # A previous daemon's calls (kill -9, crash): adopt the bridged ones, hand the rest to the dialplan.
+        # Looked for once the events queued at connection time are routed, so that a call arriving right
+        # now is never mistaken for a leftover, however long the restart took.
+        task = asyncio.get_running_loop().create_task(self._recover_leftovers())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _recover_leftovers(self) -> None:
+        await asyncio.sleep(LEFTOVER_DELAY)
+        try:
+            found = await Leftovers(self.ari).recover(set(self.channels), datetime.now(UTC))
             if found:
                 log.warning("took back %d channel(s) left in the app", found)
         except LinkError as exc:
             log.warning("could not list the channels left in the app: %s", exc)
-        log.info("ready: taking calls for Stasis app %r", self.ari.settings.app)
 
     def dispatch(self, event: a.Event) -> None:
         match event:
