@@ -56,6 +56,7 @@ class CallSession:
         self.connected_at: datetime | None = None
         self.engaged_person: str | None = None
         self.answered = False
+        self._recorded = False
         self.voicemail_wanted = False
         self._confirmation: asyncio.Task[Prompt] | None = None
         self.caller_gone = False
@@ -75,6 +76,14 @@ class CallSession:
         """One readable line in the log, and one step in the call log."""
         log.info("call %s: " + message, self.id, *args)
         self.steps.append((self.s.clock(), kind, message % args if args else message))
+
+    def _record_arrival(self) -> None:
+        """Write the call's first row to the call log (once): it is there even if the daemon dies."""
+        if self._recorded or self.s.store is None:
+            return
+        self._recorded = True
+        record, store = replace(self.record), self.s.store
+        asyncio.get_running_loop().create_task(logged(store.run(lambda st: st.begin_call(record)), self.id))
 
     def _next_id(self, what: str) -> str:
         self._seq += 1
@@ -96,30 +105,34 @@ class CallSession:
 
     async def _run(self) -> None:
         s = self.s
-        # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do
-        # the lookups while it answers (issue 8: one ARI round trip less before the first phone rings).
-        answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
-        answering.add_done_callback(retrieve)
-        await asyncio.sleep(0)          # let the request leave before the lookups below
+        # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do the
+        # lookups while it answers; the greeting and the first phones are requested without waiting
+        # for the answer to complete (issue 8). Asterisk runs a channel's commands in the order they
+        # arrive: the answer, then the greeting.
+        answering: asyncio.Task[None] | None = None
+        if self.caller.state != "Up":
+            answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
+            answering.add_done_callback(retrieve)
+            await asyncio.sleep(0)      # let the request leave before the lookups below
         caller_number = self.record.caller
         team = s.config.team_for_number(self.number)
         menu = s.config.menus.get(self.number)
         self.record.team = team.id if team is not None else None
-        if s.store is not None:
-            record, store = replace(self.record), s.store
-            asyncio.get_running_loop().create_task(logged(store.run(lambda st: st.begin_call(record)), self.id))
         if s.config.is_blocked(self.caller.caller_number):
+            self._record_arrival()
             self.trace("arrived on %s from %s: number blocked, refused", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "blocked"
             await self.say_and_hang_up(s.prompts.blocked)
             return
         if team is None and menu is not None:
+            self._record_arrival()
             self.trace("arrived on menu %s from %s", self.number, caller_number)
             team = await choose_team(self, menu)
             if team is None:
                 return
             self.record.team = team.id
         if team is None:
+            self._record_arrival()
             self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "unknown_number"
             await s.ari.answer(self.id)
@@ -131,37 +144,38 @@ class CallSession:
             return
         self.team = team
         status = s.schedule.who(team.id, s.clock())
-        self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
-                   "in service" if status.in_service else "outside service hours")
         if status.in_service:
             targets = [Target(r.level, r.person.id, r.person.name, r.person.phones) for r in status.chain]
             policy = team.hunt
-            for r in status.chain:
-                self.trace("level %d (%s): %s%s, phones %s", r.level, r.layer, r.person.id,
-                           " (override)" if r.override else "", ", ".join(r.person.phones))
         else:
             dial = status.outside_service_dial
             targets = [Target(1, "outside_service", "outside service", (dial,))] if dial else []
             policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False, on_no_answer="hangup")
             self.record.reason = "outside_service"
-            self.trace("outside service hours: dialing %s", dial or "nobody (no outside_service.dial)")
         hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
                     greeting_playing=status.in_service)
-        if not self.answered:
-            await answering
-            self.answered = True
+        self.answered = True
         self.hunt = hunt
+        # The greeting and the first phones are requested together, before anything else is done or
+        # logged (issue 8): the greeting's request leaves first and Asterisk starts a playback faster
+        # than it originates a leg, so the phone rings after the greeting started
+        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin).
+        loop = asyncio.get_running_loop()
+        first = [answering, loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
+                 if status.in_service else None, loop.create_task(self._execute(hunt.start(s.clock())))]
+        await asyncio.sleep(0)          # both requests are written before the lines below
+        self._record_arrival()
+        self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
+                   "in service" if status.in_service else "outside service hours")
         if status.in_service:
-            # Pipelined start (issue 8): the greeting and the first phones are requested together.
-            # Asterisk starts the playback as soon as it is queued on the caller's channel, while a
-            # leg takes it a millisecond more to originate, so the phone still rings after the
-            # greeting started (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin):
-            # one ARI round trip less between the caller's INVITE and the first phone's.
+            for r in status.chain:
+                self.trace("level %d (%s): %s%s, phones %s", r.level, r.layer, r.person.id,
+                           " (override)" if r.override else "", ", ".join(r.person.phones))
             self.trace("greeting playing")
-            await asyncio.gather(self.play_to_caller(s.prompts.greeting(team.id), "greeting"),
-                                 self._execute(hunt.start(s.clock())))
         else:
-            await self._execute(hunt.start(s.clock()))
+            self.trace("outside service hours: dialing %s", status.outside_service_dial
+                       or "nobody (no outside_service.dial)")
+        await asyncio.gather(*(task for task in first if task is not None))
         if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
             self._confirmation = asyncio.get_running_loop().create_task(
                 render_confirmation(s.config.asterisk.prompts, team.id, self.record.caller, self._file_id))
@@ -270,11 +284,11 @@ class CallSession:
                 self.legs[leg] = command
                 self._register(leg, self)
                 assert self.team is not None
-                self.trace("ringing %s (level %d) on %s", target.person, target.level, phone)
                 await s.ari.originate(
                     leg, self._endpoint(phone), app_args=f"leg,{self.id}",
                     caller_id=self._callee_caller_id(), originator=self.id,
                     timeout=int(self.team.hunt.ring_timeout + self.team.hunt.confirm_timeout + 10))
+                self.trace("ringing %s (level %d) on %s", target.person, target.level, phone)
             case h.Cancel(leg=leg):
                 self.cancelled.add(leg)
                 if leg in self.legs:

@@ -39,6 +39,8 @@ class Ami:
         return self._up.is_set()
 
     def on_event(self, handler: EventHandler) -> None:
+        """Receive AMI events; register before ``run()``. Without a handler the session logs in with
+        ``Events: off``: Asterisk then sends nothing unasked (dozens of events per call otherwise)."""
         self._handlers.append(handler)
 
     def on_login(self, hook: LoginHook) -> None:
@@ -79,7 +81,8 @@ class Ami:
         reading = asyncio.create_task(self._read(reader, parser))
         try:
             login = await self._send("Login", {"Username": self.settings.username,
-                                               "Secret": self.settings.secret, "Events": "on"})
+                                               "Secret": self.settings.secret,
+                                               "Events": "on" if self._handlers else "off"})
             if login[0].response != "Success":
                 raise FatalLinkError(
                     f"AMI at {self.settings.host}:{self.settings.port} refused user "

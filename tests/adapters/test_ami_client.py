@@ -161,3 +161,21 @@ async def test_bad_secret_is_fatal(fake: FakeAmi) -> None:
     with pytest.raises(FatalLinkError, match="refused user 'astreinte'") as info:
         await asyncio.wait_for(ami.run(), 5)
     assert "wrong" not in str(info.value)
+
+
+async def test_a_client_without_event_handlers_asks_asterisk_for_no_events(fake: FakeAmi) -> None:
+    """The daemon only sends actions: unasked events (dozens per call) would cost both sides CPU."""
+    port = await fake.start()
+    quiet = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    task = await _running(quiet)
+    listening = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    listening.on_event(lambda _msg: None)
+    task2 = await _running(listening)
+    try:
+        logins = [m.get("Events") for m in fake.actions if m.get("Action") == "Login"]
+        assert logins == ["off", "on"]
+    finally:
+        for t in (task, task2):
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
