@@ -105,10 +105,8 @@ class CallSession:
 
     async def _run(self) -> None:
         s = self.s
-        # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do the
-        # lookups while it answers; the greeting and the first phones are requested without waiting
-        # for the answer to complete (issue 8). Asterisk runs a channel's commands in the order they
-        # arrive: the answer, then the greeting.
+        # Every path below answers the caller (greeting, menu or message): ask Asterisk now and do
+        # the lookups while it answers (issue 8).
         answering: asyncio.Task[None] | None = None
         if self.caller.state != "Up":
             answering = asyncio.get_running_loop().create_task(s.ari.answer(self.id))
@@ -156,14 +154,20 @@ class CallSession:
                     greeting_playing=status.in_service)
         self.answered = True
         self.hunt = hunt
-        # The greeting and the first phones are requested together, before anything else is done or
-        # logged (issue 8): the greeting's request leaves first and Asterisk starts a playback faster
-        # than it originates a leg, so the phone rings after the greeting started
-        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin).
+        # The first requests go before anything else is done or logged (issue 8). The greeting is
+        # asked for at once: Asterisk runs a channel's commands in order, so it starts the moment the
+        # answer is done. The first phones are asked for once the answer is done: a leg takes Asterisk
+        # longer to originate than a playback to start, so the phone rings after the greeting started
+        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin in every call).
         loop = asyncio.get_running_loop()
-        first = [answering, loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
-                 if status.in_service else None, loop.create_task(self._execute(hunt.start(s.clock())))]
-        await asyncio.sleep(0)          # both requests are written before the lines below
+        greeting: asyncio.Task[None] | None = None
+        if status.in_service:
+            greeting = loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
+            greeting.add_done_callback(retrieve)
+        if answering is not None:
+            await answering
+        dialing = loop.create_task(self._execute(hunt.start(s.clock())))
+        await asyncio.sleep(0)          # the request is written before the lines below
         self._record_arrival()
         self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
                    "in service" if status.in_service else "outside service hours")
@@ -175,7 +179,7 @@ class CallSession:
         else:
             self.trace("outside service hours: dialing %s", status.outside_service_dial
                        or "nobody (no outside_service.dial)")
-        await asyncio.gather(*(task for task in first if task is not None))
+        await asyncio.gather(dialing, *(() if greeting is None else (greeting,)))
         if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
             self._confirmation = asyncio.get_running_loop().create_task(
                 render_confirmation(s.config.asterisk.prompts, team.id, self.record.caller, self._file_id))
