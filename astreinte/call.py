@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from astreinte.adapters.speech import Prompt
 from astreinte.adapters.store.calls import CallRecord
+from astreinte.call_events import translate
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
 from astreinte.domain.hunt import Hunt, Target
@@ -76,6 +77,10 @@ class CallSession:
         """One readable line in the log, and one step in the call log."""
         log.info("call %s: " + message, self.id, *args)
         self.steps.append((self.s.clock(), kind, message % args if args else message))
+
+    def forget(self, channel_id: str) -> None:
+        """A leg is gone: the router stops sending its events here."""
+        self._register(channel_id, None)
 
     def _record_arrival(self) -> None:
         """Write the call's first row to the call log (once): it is there even if the daemon dies."""
@@ -154,20 +159,20 @@ class CallSession:
                     greeting_playing=status.in_service)
         self.answered = True
         self.hunt = hunt
-        # The first requests go before anything else is done or logged (issue 8). The greeting is
-        # asked for at once: Asterisk runs a channel's commands in order, so it starts the moment the
-        # answer is done. The first phones are asked for once the answer is done: a leg takes Asterisk
-        # longer to originate than a playback to start, so the phone rings after the greeting started
-        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin in every call).
+        # The first requests go before anything else is done or logged (issue 8). They wait for the
+        # answer: Asterisk takes requests arriving on different connections in any order, and a
+        # greeting queued before the answer would hold it back for the whole greeting (seen: 1 call in
+        # 150). The greeting's request leaves first and a playback starts faster than a leg is
+        # originated, so the phone rings after the greeting started (tests/e2e/test_first_call.py;
+        # bench/lab_bench.py measures the margin in every call).
+        if answering is not None:
+            await answering
         loop = asyncio.get_running_loop()
         greeting: asyncio.Task[None] | None = None
         if status.in_service:
             greeting = loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
-            greeting.add_done_callback(retrieve)
-        if answering is not None:
-            await answering
         dialing = loop.create_task(self._execute(hunt.start(s.clock())))
-        await asyncio.sleep(0)          # the request is written before the lines below
+        await asyncio.sleep(0)          # both requests are written before the lines below
         self._record_arrival()
         self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
                    "in service" if status.in_service else "outside service hours")
@@ -191,7 +196,7 @@ class CallSession:
             except TimeoutError:
                 await self._execute(hunt.handle(h.TimerExpired(), s.clock()))
                 continue
-            for hunt_event in self._translate(event):
+            for hunt_event in translate(self, event):
                 await self._execute(hunt.handle(hunt_event, s.clock()))
         if self.voicemail_wanted and not self.caller_gone:
             await take_message(self, team)
@@ -223,54 +228,6 @@ class CallSession:
         if not self.caller_gone:
             await self.s.ari.hangup(self.id)
             self.caller_gone = True
-
-    def _translate(self, event: a.Event | h.Event) -> Iterable[h.Event]:
-        """ARI event -> the hunt's events (none for what the hunt does not care about)."""
-        if not isinstance(event, a.Event):
-            return (event,)
-        match event:
-            case a.PlaybackStarted():
-                return ()
-            case a.PlaybackFinished(playback_id=pid, state=state):
-                purpose = self.playbacks.pop(pid, None)
-                if state == "failed" and purpose is not None and not self.caller_gone:
-                    log.warning("call %s: playback %s (%s) failed: check the prompt file", self.id, pid, purpose)
-                if purpose == "greeting":
-                    return (h.GreetingFinished(),)
-                if purpose == "hold":
-                    self._resume_ringback_later()
-                    return ()
-                if purpose in self.legs:
-                    return (h.PromptFinished(purpose),)
-                return ()
-            case a.StasisStart(channel=ch) if ch.id in self.legs:
-                self.answered_legs.add(ch.id)
-                self.trace("%s answered on %s", self.legs[ch.id].target.person, self.legs[ch.id].phone)
-                return (h.LegAnswered(ch.id),)
-            case a.ChannelStateChange(channel=ch) if ch.id in self.legs and ch.state == "Ringing":
-                return (h.LegRinging(ch.id),)
-            case a.ChannelDtmfReceived(channel=ch, digit=digit) if ch.id in self.legs:
-                if self.bridge_id is None:
-                    self.trace("%s pressed %s", self.legs[ch.id].target.person, digit[:1])
-                return (h.DigitReceived(ch.id, digit),)
-            case a.ChannelDestroyed(channel=ch, cause=cause, cause_txt=txt) if ch.id in self.legs:
-                self._register(ch.id, None)
-                if ch.id in self.cancelled:
-                    return ()
-                if ch.id in self.answered_legs:
-                    self.trace("%s hung up", self.legs[ch.id].target.person)
-                    return (h.LegHungUp(ch.id),)
-                fail = a.FAILURE_CAUSES.get(cause, "no_answer")
-                self.trace("%s on %s: %s (cause %d %s)", self.legs[ch.id].target.person,
-                           self.legs[ch.id].phone, fail, cause, txt)
-                return (h.LegFailed(ch.id, fail),)
-            case a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) if ch.id == self.id:
-                if self.caller_gone:
-                    return ()
-                self.caller_gone = True
-                self.trace("caller hung up")
-                return (h.CallerHungUp(),)
-        return ()
 
     async def _execute(self, commands: list[h.Command]) -> None:
         for command in commands:
@@ -367,7 +324,7 @@ class CallSession:
         while self.playbacks and not self.caller_gone and loop.time() < end:
             with contextlib.suppress(TimeoutError):
                 event = await asyncio.wait_for(self.queue.get(), end - loop.time())
-                list(self._translate(event))
+                list(translate(self, event))
 
     async def ringback(self, on: bool) -> None:
         if on == self.ringing_caller or self.caller_gone:
@@ -375,7 +332,8 @@ class CallSession:
         self.ringing_caller = on
         await (self.s.ari.ring(self.id) if on else self.s.ari.ring_stop(self.id))
 
-    def _resume_ringback_later(self) -> None:
+    def resume_ringback_later(self) -> None:
+        """After a "please hold" message: ringback again, unless the caller is connected or gone."""
         if self.hunt is not None and self.hunt.phase in ("hunting", "accepted", "exhausted"):
             asyncio.get_running_loop().create_task(self.ringback(True))
 
