@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.call")
 
 FALLBACK_CONTEXT = "astreinte-fallback"
+GREETING_START_WAIT = 0.5     # seconds the first phones wait for the greeting's PlaybackStarted
 
 
 
@@ -57,6 +58,7 @@ class CallSession:
         self.connected_at: datetime | None = None
         self.engaged_person: str | None = None
         self.answered = False
+        self.greeting_started = asyncio.Event()     # or failed, or the caller left: the phones may ring
         self._recorded = False
         self.voicemail_wanted = False
         self._confirmation: asyncio.Task[Prompt] | None = None
@@ -71,6 +73,12 @@ class CallSession:
 
     def feed(self, event: a.Event | h.Event) -> None:
         """An ARI event about this call, or a hunt event from the router (presence, people engaged)."""
+        match event:
+            case a.PlaybackStarted(playback_id=pid) | a.PlaybackFinished(playback_id=pid) \
+                    if self.playbacks.get(pid) == "greeting":
+                self.greeting_started.set()
+            case a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) if ch.id == self.id:
+                self.greeting_started.set()     # nobody to greet: stop waiting
         self.queue.put_nowait(event)
 
     def trace(self, message: str, *args: object, kind: str = "step") -> None:
@@ -159,20 +167,21 @@ class CallSession:
                     greeting_playing=status.in_service)
         self.answered = True
         self.hunt = hunt
-        # The first requests go before anything else is done or logged (issue 8). They wait for the
-        # answer: Asterisk takes requests arriving on different connections in any order, and a
-        # greeting queued before the answer would hold it back for the whole greeting (seen: 1 call in
-        # 150). The greeting's request leaves first and a playback starts faster than a leg is
-        # originated, so the phone rings after the greeting started (tests/e2e/test_first_call.py;
-        # bench/lab_bench.py measures the margin in every call).
+        # The first requests go before anything else is done or logged (issue 8). The greeting waits
+        # for the answer (Asterisk takes requests from different connections in any order, and a
+        # greeting queued first would hold the answer back for its whole length), the first phones
+        # for the greeting's PlaybackStarted: they ring once the caller hears it, never before
+        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin in every call).
         if answering is not None:
             await answering
         loop = asyncio.get_running_loop()
         greeting: asyncio.Task[None] | None = None
         if status.in_service:
             greeting = loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
+            with contextlib.suppress(TimeoutError):    # a greeting that does not start delays nobody
+                await asyncio.wait_for(self.greeting_started.wait(), GREETING_START_WAIT)
         dialing = loop.create_task(self._execute(hunt.start(s.clock())))
-        await asyncio.sleep(0)          # both requests are written before the lines below
+        await asyncio.sleep(0)          # the request is written before the lines below
         self._record_arrival()
         self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
                    "in service" if status.in_service else "outside service hours")
