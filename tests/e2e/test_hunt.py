@@ -231,3 +231,21 @@ async def test_two_callers_reach_two_people(lab: Any, daemon: Any, observer: Obs
     assert {row["caller"]: row["answered_by"] for row in rows} == {"0611223344": "alice", "0622334455": "bob"}
     second_row = next(row for row in rows if row["caller"] == "0622334455")
     assert results(second_row) == [("alice", "busy"), ("bob", "answered")], "alice is skipped, not rung"
+
+
+async def test_a_greeting_asterisk_cannot_play_does_not_keep_the_phones_silent(
+        lab: Any, daemon: Any, observer: Observer, tmp_path: Path) -> None:
+    """The first phones wait for the greeting's PlaybackStarted: a missing prompt (Asterisk reports it
+    started, then failed) must neither hold them nor stop the hunt."""
+    config = lab_config(lab, tmp_path, team().replace('greeting: "Astreinte de test."',
+                                                      "greeting: sound:astreinte-no-such-prompt"))
+    process = await daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("1000", tmp_path, hold_ms=5000)
+    await bridged(observer, "alice")
+    assert await caller.done(30) == 0 and await alice.done(30) == 0
+    waited = (alice.received("INVITE")[0].at - caller.sent("INVITE")[0].at).total_seconds()
+    assert waited < 0.7, f"alice rang {waited:.2f} s after the call arrived"
+    await process.wait_for_line("(greeting) failed: check the prompt file")
+    (row,) = await call_log(config)
+    assert (row["outcome"], row["answered_by"]) == ("answered", "alice")
