@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 from astreinte.adapters.speech import Prompt
 from astreinte.adapters.store.calls import CallRecord
 from astreinte.call_events import translate
+from astreinte.call_start import start_hunt
 from astreinte.domain import hunt_events as h
 from astreinte.domain.errors import LinkError
-from astreinte.domain.hunt import Hunt, Target
+from astreinte.domain.hunt import Hunt
 from astreinte.menu import choose_team
 from astreinte.prompts import render_confirmation
 from astreinte.services import Services, logged, retrieve, safe_caller_number
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.call")
 
 FALLBACK_CONTEXT = "astreinte-fallback"
-GREETING_START_WAIT = 0.5     # seconds the first phones wait for the greeting's PlaybackStarted
 
 
 
@@ -57,7 +57,6 @@ class CallSession:
         self.bridge_id: str | None = None
         self.connected_at: datetime | None = None
         self.engaged_person: str | None = None
-        self.answered = False
         self.greeting_started = asyncio.Event()     # or failed, or the caller left: the phones may ring
         self._recorded = False
         self.voicemail_wanted = False
@@ -90,7 +89,7 @@ class CallSession:
         """A leg is gone: the router stops sending its events here."""
         self._register(channel_id, None)
 
-    def _record_arrival(self) -> None:
+    def record_arrival(self) -> None:
         """Write the call's first row to the call log (once): it is there even if the daemon dies."""
         if self._recorded or self.s.store is None:
             return
@@ -130,71 +129,30 @@ class CallSession:
         menu = s.config.menus.get(self.number)
         self.record.team = team.id if team is not None else None
         if s.config.is_blocked(self.caller.caller_number):
-            self._record_arrival()
+            self.record_arrival()
             self.trace("arrived on %s from %s: number blocked, refused", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "blocked"
             await self.say_and_hang_up(s.prompts.blocked)
             return
         if team is None and menu is not None:
-            self._record_arrival()
+            self.record_arrival()
             self.trace("arrived on menu %s from %s", self.number, caller_number)
             team = await choose_team(self, menu)
             if team is None:
                 return
             self.record.team = team.id
         if team is None:
-            self._record_arrival()
+            self.record_arrival()
             self.trace("arrived on unknown number %s from %s: dialplan fallback", self.number, caller_number)
             self.record.outcome, self.record.reason = "failed", "unknown_number"
             await s.ari.answer(self.id)
-            self.answered = True
             await self.play_to_caller(s.prompts.unknown_number, "message")
             await self.wait_playbacks_done(timeout=10)
             if not self.caller_gone:
                 await self._to_fallback("unknown-number")
             return
-        self.team = team
-        status = s.schedule.who(team.id, s.clock())
-        if status.in_service:
-            targets = [Target(r.level, r.person.id, r.person.name, r.person.phones) for r in status.chain]
-            policy = team.hunt
-        else:
-            dial = status.outside_service_dial
-            targets = [Target(1, "outside_service", "outside service", (dial,))] if dial else []
-            policy = replace(team.hunt, strategy="linear", rounds=1, confirm=False, on_no_answer="hangup")
-            self.record.reason = "outside_service"
-        hunt = Hunt(self.id, targets, policy, unreachable=s.unreachable(), busy_people=s.busy_people(),
-                    greeting_playing=status.in_service)
-        self.answered = True
-        self.hunt = hunt
-        # The first requests go before anything else is done or logged (issue 8). The greeting waits
-        # for the answer (Asterisk takes requests from different connections in any order, and a
-        # greeting queued first would hold the answer back for its whole length), the first phones
-        # for the greeting's PlaybackStarted: they ring once the caller hears it, never before
-        # (tests/e2e/test_first_call.py; bench/lab_bench.py measures the margin in every call).
-        if answering is not None:
-            await answering
-        loop = asyncio.get_running_loop()
-        greeting: asyncio.Task[None] | None = None
-        if status.in_service:
-            greeting = loop.create_task(self.play_to_caller(s.prompts.greeting(team.id), "greeting"))
-            with contextlib.suppress(TimeoutError):    # a greeting that does not start delays nobody
-                await asyncio.wait_for(self.greeting_started.wait(), GREETING_START_WAIT)
-        dialing = loop.create_task(self._execute(hunt.start(s.clock())))
-        await asyncio.sleep(0)          # the request is written before the lines below
-        self._record_arrival()
-        self.trace("arrived on %s from %s: team %s, %s", self.number, caller_number, team.id,
-                   "in service" if status.in_service else "outside service hours")
-        if status.in_service:
-            for r in status.chain:
-                self.trace("level %d (%s): %s%s, phones %s", r.level, r.layer, r.person.id,
-                           " (override)" if r.override else "", ", ".join(r.person.phones))
-            self.trace("greeting playing")
-        else:
-            self.trace("outside service hours: dialing %s", status.outside_service_dial
-                       or "nobody (no outside_service.dial)")
-        await asyncio.gather(dialing, *(() if greeting is None else (greeting,)))
-        if policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
+        hunt = await start_hunt(self, team, answering)
+        if hunt.policy.confirm and self.record.caller != "anonymous":   # after the first dial: not on its path
             self._confirmation = asyncio.get_running_loop().create_task(
                 render_confirmation(s.config.asterisk.prompts, team.id, self.record.caller, self._file_id))
         while not hunt.finished:
@@ -203,10 +161,10 @@ class CallSession:
             try:
                 event = await asyncio.wait_for(self.queue.get(), timeout)
             except TimeoutError:
-                await self._execute(hunt.handle(h.TimerExpired(), s.clock()))
+                await self.execute(hunt.handle(h.TimerExpired(), s.clock()))
                 continue
             for hunt_event in translate(self, event):
-                await self._execute(hunt.handle(hunt_event, s.clock()))
+                await self.execute(hunt.handle(hunt_event, s.clock()))
         if self.voicemail_wanted and not self.caller_gone:
             await take_message(self, team)
         if not self.caller_gone:     # e.g. the "nobody is available" message is still playing
@@ -231,21 +189,20 @@ class CallSession:
 
     async def say_and_hang_up(self, media: str) -> None:
         await self.s.ari.answer(self.id)
-        self.answered = True
         await self.play_to_caller(media, "message")
         await self.wait_playbacks_done(timeout=15)
         if not self.caller_gone:
             await self.s.ari.hangup(self.id)
             self.caller_gone = True
 
-    async def _execute(self, commands: list[h.Command]) -> None:
+    async def execute(self, commands: list[h.Command]) -> None:
         for command in commands:
             try:
                 await self._do(command)
             except LinkError as exc:
                 log.warning("call %s: %s failed: %s", self.id, type(command).__name__, exc)
                 if isinstance(command, h.Dial) and self.hunt is not None:
-                    await self._execute(self.hunt.handle(h.LegFailed(command.leg, "unreachable"), self.s.clock()))
+                    await self.execute(self.hunt.handle(h.LegFailed(command.leg, "unreachable"), self.s.clock()))
 
     async def _do(self, command: h.Command) -> None:
         s = self.s

@@ -17,7 +17,6 @@ async def choose_team(session: CallSession, menu: Menu) -> Team | None:
     """Ask the caller to choose a team; a digit counts even while the prompt plays."""
     s = session.s
     await s.ari.answer(session.id)
-    session.answered = True
     loop = asyncio.get_running_loop()
     for attempt in (1, 2):
         await session.play_to_caller(s.prompts.menus[menu.number], "menu")

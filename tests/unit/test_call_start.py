@@ -1,4 +1,4 @@
-"""The start of a call, against a recording stand-in for ARI: what is asked of Asterisk, in which order.
+"""The start of a call (astreinte/call_start.py) against a recording stand-in for ARI: what is asked, in which order.
 
 The lab tests prove the order on the wire (tests/e2e/test_first_call.py); these pin the rule the
 session follows: the greeting waits for the answer, the first phones for the greeting's
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from astreinte import call as call_module
+from astreinte import call_start
 from astreinte.call import CallSession
 from astreinte.config import load
 from astreinte.prompts import PromptBook
@@ -105,7 +105,7 @@ async def test_the_phone_is_rung_once_the_greeting_started_never_before() -> Non
 
 async def test_a_greeting_that_never_reports_starting_holds_the_phones_at_most_the_wait(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(call_module, "GREETING_START_WAIT", 0.2)
+    monkeypatch.setattr(call_start, "GREETING_START_WAIT", 0.2)
     ari = RecordingAri()
     session, task = await arrive(ari)
     loop = asyncio.get_running_loop()
