@@ -101,7 +101,8 @@ class AstDbWriter:
 
     async def _sleep(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), POLL)
+            async with asyncio.timeout(POLL):
+                await self._wake.wait()
 
 
 def _numbers(entries: list[tuple[str, str]]) -> set[str]:

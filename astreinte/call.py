@@ -159,7 +159,8 @@ class CallSession:
             deadline = hunt.deadline
             timeout = None if deadline is None else max(0.0, (deadline - s.clock()).total_seconds())
             try:
-                event = await asyncio.wait_for(self.queue.get(), timeout)
+                async with asyncio.timeout(timeout):
+                    event = await self.queue.get()
             except TimeoutError:
                 await self.execute(hunt.handle(h.TimerExpired(), s.clock()))
                 continue
@@ -178,7 +179,8 @@ class CallSession:
     async def next_event(self, timeout: float | None) -> a.Event | h.Event | None:
         """The next event for this call, or None on timeout; notes the caller hanging up."""
         try:
-            event = await asyncio.wait_for(self.queue.get(), timeout)
+            async with asyncio.timeout(timeout):
+                event = await self.queue.get()
         except TimeoutError:
             return None
         if isinstance(event, (a.StasisEnd, a.ChannelDestroyed)) and event.channel.id == self.id:
@@ -289,7 +291,8 @@ class CallSession:
         end = loop.time() + timeout
         while self.playbacks and not self.caller_gone and loop.time() < end:
             with contextlib.suppress(TimeoutError):
-                event = await asyncio.wait_for(self.queue.get(), end - loop.time())
+                async with asyncio.timeout_at(end):
+                    event = await self.queue.get()
                 list(translate(self, event))
 
     async def ringback(self, on: bool) -> None:

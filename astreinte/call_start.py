@@ -49,7 +49,8 @@ async def start_hunt(session: CallSession, team: Team, answering: asyncio.Task[N
     if status.in_service:
         greeting = loop.create_task(session.play_to_caller(s.prompts.greeting(team.id), "greeting"))
         with contextlib.suppress(TimeoutError):    # a greeting that does not start delays nobody
-            await asyncio.wait_for(session.greeting_started.wait(), GREETING_START_WAIT)
+            async with asyncio.timeout(GREETING_START_WAIT):
+                await session.greeting_started.wait()
     dialing = loop.create_task(session.execute(hunt.start(s.clock())))
     await asyncio.sleep(0)          # the request is written before the lines below
     session.record_arrival()

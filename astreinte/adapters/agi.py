@@ -138,7 +138,8 @@ class _Link:
                     return None
                 if isinstance(item, kind):
                     return item
-            data = await asyncio.wait_for(self.reader.read(4096), READ_TIMEOUT)
+            async with asyncio.timeout(READ_TIMEOUT):
+                data = await self.reader.read(4096)
             if not data:
                 return None
             self.pending.extend(self.parser.feed(data))

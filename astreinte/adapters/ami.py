@@ -49,7 +49,8 @@ class Ami:
 
     async def wait_connected(self, timeout: float) -> bool:
         try:
-            await asyncio.wait_for(self._up.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._up.wait()
         except TimeoutError:
             return False
         return True
@@ -74,8 +75,8 @@ class Ami:
             await asyncio.sleep(delay)
 
     async def _session(self) -> None:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.settings.host, self.settings.port), self.action_timeout)
+        async with asyncio.timeout(self.action_timeout):
+            reader, writer = await asyncio.open_connection(self.settings.host, self.settings.port)
         self._writer = writer
         parser = AmiParser()
         reading = asyncio.create_task(self._read(reader, parser))
@@ -144,7 +145,8 @@ class Ami:
         try:
             writer.write(encode_action(action, action_id, fields))
             await writer.drain()
-            return await asyncio.wait_for(future, self.action_timeout)
+            async with asyncio.timeout(self.action_timeout):
+                return await future
         except TimeoutError as exc:
             raise LinkError(f"AMI action {action} got no answer in {self.action_timeout} s") from exc
         finally:

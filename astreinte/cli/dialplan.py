@@ -51,7 +51,8 @@ async def reload_dialplan(settings: AmiSettings, timeout: float = 10.0) -> str:
     from astreinte.adapters.ami import Ami
 
     try:   # fail fast when nothing listens (the client below would retry until the timeout)
-        _, probe = await asyncio.wait_for(asyncio.open_connection(settings.host, settings.port), timeout)
+        async with asyncio.timeout(timeout):
+            _, probe = await asyncio.open_connection(settings.host, settings.port)
         probe.close()
     except (OSError, TimeoutError) as exc:
         raise LinkError(f"AMI at {settings.host}:{settings.port} is unreachable: {exc}") from exc

@@ -23,6 +23,7 @@ class FakeAmi:
         self.actions: list[Message] = []
         self.writers: list[asyncio.StreamWriter] = []
         self.silent = False
+        self.trailing_event = ""        # written in the same segment as each action's response
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -61,7 +62,7 @@ class FakeAmi:
         elif action == "Bogus":
             writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Invalid/unknown command\r\n\r\n".encode())
         else:
-            writer.write(f"Response: Success\r\nActionID: {aid}\r\n\r\n".encode())
+            writer.write(f"Response: Success\r\nActionID: {aid}\r\n\r\n{self.trailing_event}".encode())
 
     def event(self, text: str) -> None:
         for writer in self.writers:
@@ -179,3 +180,21 @@ async def test_a_client_without_event_handlers_asks_asterisk_for_no_events(fake:
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await t
+
+
+async def test_an_action_cancelled_as_its_answer_arrives_stays_cancelled(fake: FakeAmi) -> None:
+    """A daemon stopping (SIGTERM, or another link failing) cancels its AMI work; the cancellation must
+    not be lost when the answer lands in the same instant, or the daemon never exits
+    (asyncio.wait_for on Python 3.11 returned the answer instead, gh-86296)."""
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    doing: list[asyncio.Task[None]] = []
+    ami.on_event(lambda _msg: doing[0].cancel())     # runs right after the answer is handed over
+    task = await _running(ami)
+    try:
+        fake.trailing_event = "Event: VarSet\r\nVariable: x\r\n\r\n"
+        doing.append(asyncio.create_task(ami.db_put("a", "b", "c")))
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(doing[0], 5)
+    finally:
+        task.cancel()

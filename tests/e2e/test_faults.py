@@ -264,7 +264,11 @@ async def test_sigterm_during_a_call_lets_it_complete_and_exits_0(
     await process.wait_for_line("stopping: no new calls; 1 live call(s)")
     assert await caller.done(30) == 0, caller.output
     assert await alice.done(30) == 0
-    assert await asyncio.wait_for(process.proc.wait(), 30) == 0
+    try:
+        code = await asyncio.wait_for(process.proc.wait(), 30)
+    except TimeoutError:
+        raise AssertionError("the daemon did not exit after its last call:\n" + process.log()) from None
+    assert code == 0, process.log()
     lines = process.lines
     stop_at = next(i for i, line in enumerate(lines) if "stopping: no new calls" in line)
     assert any("finished: answered by alice" in line for line in lines[stop_at:]), process.log()
@@ -296,7 +300,10 @@ async def test_wrong_ari_credentials_are_fatal_with_a_clear_message(
     config.write_text(config.read_text().replace("password: secret, app", "password: wrong, app"))
     process = await run_daemon(config, ready=None)
     assert process.proc is not None
-    code = await asyncio.wait_for(process.proc.wait(), 20 * TIMEOUT_FACTOR)
+    try:
+        code = await asyncio.wait_for(process.proc.wait(), 20 * TIMEOUT_FACTOR)
+    except TimeoutError:
+        raise AssertionError("the daemon did not exit on a fatal link error:\n" + process.log()) from None
     await asyncio.sleep(0.2)
     assert code != 0
     assert any("refused user 'astreinte'" in line and "ERROR" in line for line in process.lines), process.log()
