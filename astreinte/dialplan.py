@@ -7,9 +7,10 @@ logs one ``Log(NOTICE, ...)`` line, so the call log can say which tier served it
                         (busy)     more than daemon.max_concurrent_calls calls: skip to the fallback
     astreinte-fallback  agi        STASISSTATUS=FAILED (daemon or ARI down), or the daemon handed
                                    the call back: FastAGI ``agi://HOST:PORT/chain`` sets the chain
-                        astdb      the AGI failed too (daemon down): the last chain the daemon wrote
-                                   to AstDB (family ``astreinte``, key ``NUMBER/...``)
-                                   (or says the caller is blocked: refused, cause 21)
+                        astdb      the AGI failed too (daemon down): the chains the daemon wrote to
+                                   AstDB (family ``astreinte``, see ``Timeline``), the one whose
+                                   time has come; a caller in family ``astreinte_blocked`` is refused
+                        (blocked)  the AGI or AstDB said the caller is blocked: refused, cause 21
                         (hunt)     dial each level ``ASTREINTE_DIAL_<n>`` for ``ASTREINTE_RING`` s,
                                    ``ASTREINTE_ROUNDS`` times
                         voicemail  nobody answered, or no chain: VoiceMail() or Record()
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,9 +35,13 @@ if TYPE_CHECKING:
 INBOUND_CONTEXT = "astreinte-inbound"
 FALLBACK_CONTEXT = "astreinte-fallback"
 ASTDB_FAMILY = "astreinte"
+ASTDB_BLOCKED = "astreinte_blocked"     # GENERATION/NUMBER (digits and +) for each blocked caller
 FILENAME = "extensions_astreinte.conf"
 MAX_LEVELS = 9
 MAX_ROUNDS = 5
+MAX_SEGMENTS = 16           # chains stored ahead for the AstDB tier
+MAX_STEPS = 1000            # instants looked at to find them (adjacent windows, hand-offs to the same)
+HORIZON = timedelta(days=8)
 DIAL_STRING = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}/[A-Za-z0-9_.@:+/-]{1,120}"
                          r"(?:&[A-Za-z][A-Za-z0-9_-]{0,31}/[A-Za-z0-9_.@:+/-]{1,120}){0,15}\Z")
 NUMBER = re.compile(r"\+?[0-9]{1,20}\Z")
@@ -73,15 +78,43 @@ class Chain:
         out.append(("ASTREINTE_LEVELS", str(len(self.levels))))
         return out
 
-    def astdb(self) -> list[tuple[str, str]]:
-        """(key, value) under family ``astreinte``; ``levels`` last, so a half-written chain is never read."""
-        prefix = self.number
+    def dialing(self) -> tuple[tuple[str, ...], int, int]:
+        """What the dialplan does with this chain; chains alike here are one segment in AstDB."""
+        return self.levels, self.ring, self.rounds
+
+    def astdb(self, prefix: str) -> list[tuple[str, str]]:
+        """(key, value) pairs under ``prefix`` (``NUMBER/a/s1``) in family ``astreinte``."""
         out = [(f"{prefix}/team", self.team), (f"{prefix}/ring", str(self.ring)),
                (f"{prefix}/rounds", str(self.rounds))]
         out += [(f"{prefix}/dial{n}", dial) for n, dial in enumerate(self.levels, 1)]
-        if self.until is not None:
-            out.append((f"{prefix}/until", self.until.isoformat(timespec="seconds")))
         out.append((f"{prefix}/levels", str(len(self.levels))))
+        return out
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the AstDB tier dials for one team number from now on: the current chain, then each
+    coming change (hand-off, service hours opening or closing) with the instant it applies from.
+
+    Stored as one *generation* (``a`` or ``b``) and published by writing ``NUMBER/current`` last,
+    so a call never reads half a rewrite::
+
+        NUMBER/current = a          NUMBER/a/segments = 3
+        NUMBER/a/s1/levels, ring, rounds, team, dial1..   (from now)
+        NUMBER/a/s2/from = 1762880400 (Unix time), then s2's chain; s3 likewise
+    """
+
+    number: str
+    segments: tuple[tuple[datetime, Chain], ...]      # the first one's instant is "now"
+
+    def astdb(self) -> list[tuple[str, str]]:
+        """(key, value) pairs relative to the generation (``segments`` last)."""
+        out: list[tuple[str, str]] = []
+        for k, (start, chain) in enumerate(self.segments, 1):
+            if k > 1:
+                out.append((f"s{k}/from", str(int(start.timestamp()))))
+            out += chain.astdb(f"s{k}")
+        out.append(("segments", str(len(self.segments))))
         return out
 
 
@@ -113,15 +146,49 @@ def chain_for(config: Config, schedule: Schedule, number: str, now: datetime) ->
                  status.in_service, until)
 
 
-def chains(config: Config, schedule: Schedule, now: datetime) -> list[Chain]:
-    """One chain per team number."""
+def timelines(config: Config, schedule: Schedule, now: datetime) -> list[Timeline]:
+    """One timeline per team number (computed once per team)."""
     out = []
     for team in config.teams.values():
-        for number in team.numbers:
-            chain = chain_for(config, schedule, number, now)
-            if chain is not None:
-                out.append(chain)
+        numbers = [number for number in team.numbers if NUMBER.match(number)]
+        found = timeline(config, schedule, numbers[0], now) if numbers else None
+        if found is not None:
+            out += [Timeline(number, tuple((start, replace(chain, number=number)) for start, chain in found.segments))
+                    for number in numbers]
     return out
+
+
+def timeline(config: Config, schedule: Schedule, number: str, now: datetime,
+             horizon: timedelta = HORIZON) -> Timeline | None:
+    """The chains a number dials from ``now`` to ``now + horizon`` (at most MAX_SEGMENTS of them),
+    so that the AstDB tier follows hand-offs and service hours while the daemon is away."""
+    team = config.team_for_number(number)
+    chain = chain_for(config, schedule, number, now)
+    if team is None or chain is None:
+        return None
+    end = now + horizon
+    edges: list[datetime] = []
+    if team.service_hours is not None:
+        local = now.astimezone(schedule.zone)
+        days = horizon.days + 2
+        edges = [edge.replace(tzinfo=schedule.zone) for edge in
+                 team.service_hours.edges(local.date(), days, schedule.is_holiday)]
+        edges = [edge for edge in edges if now < edge <= end]
+    segments = [(now, chain)]
+    at = now
+    for _ in range(MAX_STEPS):
+        candidates = [edge for edge in edges if edge > at][:1]
+        if chain.until is not None and chain.until > at:
+            candidates.append(chain.until)
+        if not candidates or min(candidates) > end:
+            break
+        at = min(candidates)
+        chain = chain_for(config, schedule, number, at) or chain
+        if chain.dialing() != segments[-1][1].dialing():
+            if len(segments) == MAX_SEGMENTS:
+                break
+            segments.append((at, chain))
+    return Timeline(number, tuple(segments))
 
 
 def next_handoff(config: Config, schedule: Schedule, now: datetime) -> datetime | None:
@@ -174,13 +241,29 @@ def render(config: Config) -> str:
         ' same => n,GotoIf($["${AGISTATUS}" = "SUCCESS" & "${ASTREINTE_LEVELS}" != ""]?hunt)',
         " same => n,Set(ASTREINTE_TIER=astdb)",
         f" same => n,{log} astdb (FastAGI ${{AGISTATUS}}))",
-        f" same => n,Set(ASTREINTE_LEVELS=${{DB({ASTDB_FAMILY}/${{EXTEN}}/levels)}})",
+        " same => n,Set(ASTREINTE_CALLER=${FILTER(+0-9,${CALLERID(num)})})",
+        ' same => n,GotoIf($["${ASTREINTE_CALLER}" = ""]?astdb)',
+        f" same => n,Set(G={ASTDB_BLOCKED}/${{DB({ASTDB_BLOCKED}/current)}})",
+        " same => n,GotoIf(${DB_EXISTS(${G}/${ASTREINTE_CALLER})}?blocked)",
+        # the generation the daemon published last, then the newest of its segments already begun
+        f" same => n(astdb),Set(G={ASTDB_FAMILY}/${{EXTEN}}/${{DB({ASTDB_FAMILY}/${{EXTEN}}/current)}})",
+        " same => n,Set(S=${DB(${G}/segments)})",
+        ' same => n,GotoIf(${REGEX("^[1-9][0-9]?$" ${S})}?:voicemail)',
+        " same => n,Set(P=1)",
+        " same => n,Set(K=2)",
+        " same => n,While($[${K} <= ${S}])",
+        " same => n,Set(F=${DB(${G}/s${K}/from)})",
+        ' same => n,ExecIf($[${EPOCH} >= ${IF($["${F}" != ""]?${F}:99999999999)}]?Set(P=${K}))',
+        " same => n,Set(K=$[${K} + 1])",
+        " same => n,EndWhile()",
+        " same => n,Set(G=${G}/s${P})",
+        " same => n,Set(ASTREINTE_LEVELS=${DB(${G}/levels)})",
         ' same => n,GotoIf(${REGEX("^[1-9]$" ${ASTREINTE_LEVELS})}?:voicemail)',
-        f" same => n,Set(ASTREINTE_RING=${{DB({ASTDB_FAMILY}/${{EXTEN}}/ring)}})",
-        f" same => n,Set(ASTREINTE_ROUNDS=${{DB({ASTDB_FAMILY}/${{EXTEN}}/rounds)}})",
+        " same => n,Set(ASTREINTE_RING=${DB(${G}/ring)})",
+        " same => n,Set(ASTREINTE_ROUNDS=${DB(${G}/rounds)})",
         " same => n,Set(L=1)",
         " same => n,While($[${L} <= ${ASTREINTE_LEVELS}])",
-        f" same => n,Set(ASTREINTE_DIAL_${{L}}=${{DB({ASTDB_FAMILY}/${{EXTEN}}/dial${{L}})}})",
+        " same => n,Set(ASTREINTE_DIAL_${L}=${DB(${G}/dial${L})})",
         " same => n,Set(L=$[${L} + 1])",
         " same => n,EndWhile()",
         ' same => n(hunt),GotoIf(${REGEX("^[1-9]$" ${ASTREINTE_LEVELS})}?:voicemail)',
@@ -199,7 +282,7 @@ def render(config: Config) -> str:
         f" same => n,{log} voicemail)",
         *(f" same => n,{step}" for step in last),
         " same => n(done),Hangup()",
-        f" same => n(blocked),{log} agi: caller blocked)",
+        f" same => n(blocked),{log} ${{ASTREINTE_TIER}}: caller blocked)",
         " same => n,Hangup(21)",
         "exten => s,1,Goto(voicemail-only,1)",
         "exten => voicemail-only,1,Set(ASTREINTE_TIER=voicemail)",

@@ -164,6 +164,26 @@ class Ami:
     async def db_put(self, family: str, key: str, value: str) -> None:
         await self.action("DBPut", Family=family, Key=key, Val=value)
 
+    async def db_get(self, family: str, key: str) -> str | None:
+        """The value, or None when AstDB has no such key."""
+        messages = await self._db("DBGet", family, key)
+        found = [m for m in messages if m.event == "DBGetResponse"]
+        return found[0].get("Val") if found else None
+
+    async def db_del(self, family: str, key: str, *, tree: bool = False) -> None:
+        """Delete a key (or a whole tree under it); a key already gone is fine."""
+        await self._db("DBDelTree" if tree else "DBDel", family, key)
+
+    async def _db(self, action: str, family: str, key: str) -> list[Message]:
+        if not self.connected:
+            raise LinkError(f"AMI is not connected (action {action})")
+        messages = await self._send(action, {"Family": family, "Key": key})
+        if messages and messages[0].response == "Error":
+            if "not found" in messages[0].get("Message").lower():
+                return []
+            raise LinkError(f"AMI {action}: {messages[0].get('Message')}")
+        return messages
+
     async def command(self, command: str) -> str:
         messages = await self.action("Command", Command=command)
         return "\n".join(messages[0].all("Output")) if messages else ""

@@ -134,6 +134,18 @@ class WeekHours:
             for window in self.windows_on(yesterday, is_holiday)
         )
 
+    def edges(self, start: date, days: int, is_holiday: IsHoliday = no_holidays) -> list[datetime]:
+        """Every local wall-clock time at which a window of these ``days`` opens or closes, sorted
+        (naive). Adjacent windows give edges where nothing changes; callers compare both sides."""
+        found: set[datetime] = set()
+        for offset in range(-1, days):          # yesterday's windows may close today
+            day = start + timedelta(days=offset)
+            midnight = datetime(day.year, day.month, day.day)
+            for window in self.windows_on(day, is_holiday):
+                found.add(midnight + timedelta(minutes=window.start))
+                found.add(midnight + timedelta(minutes=window.start + window.length))
+        return sorted(found)
+
     def week_coverage(self) -> list[bool]:
         """Minute by minute over a week starting Monday 00:00, holidays left out (10,080 flags)."""
         week = 7 * MINUTES_PER_DAY

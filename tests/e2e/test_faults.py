@@ -17,6 +17,7 @@ import signal
 import sys
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,9 @@ async def test_call_while_the_daemon_is_down_reaches_the_on_call_person_through_
     process = await run_daemon(config)
     await process.wait_for_line("AstDB: wrote")
     assert await process.stop() == 0
-    shown = lab.cli("database show astreinte/5102")
-    assert "/astreinte/5102/dial1" in shown and "PJSIP/bob" in shown and "PJSIP/alice" in shown, shown
+    generation = lab.cli("database get astreinte 5102/current").split(":", 1)[-1].strip()
+    shown = lab.cli(f"database show astreinte/5102/{generation}")
+    assert f"/astreinte/5102/{generation}/s1/dial1" in shown and "PJSIP/bob" in shown and "PJSIP/alice" in shown, shown
     bob = await phones.phone("bob", PORT["bob"], "busy", tmp_path)
     alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
     caller = await phones.call("5102", tmp_path, hold_ms=3000)
@@ -148,6 +150,46 @@ async def test_call_while_the_daemon_is_down_reaches_the_on_call_person_through_
     tiers = list(calls_by_tier(lab, "5102").values())
     assert tiers[-1] == ["stasis", "agi", "astdb (FastAGI FAILURE)", "astdb rings level 1 PJSIP/bob",
                          "astdb rings level 2 PJSIP/alice"], tiers
+
+
+async def test_a_hand_off_while_the_daemon_is_down_is_followed_by_the_astdb_tier(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    """bob stands in for alice until a few seconds from now; the daemon stops before that.
+    The call after the hand-off must reach alice, not the last chain the daemon saw."""
+    handoff = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6 * TIMEOUT_FACTOR)
+    overrides = (f"overrides:\n  - {{team: support, layer: level1, person: bob, from: \"2026-01-01T00:00:00+00:00\","
+                 f" to: \"{handoff.isoformat()}\"}}")
+    config = lab_config(lab, tmp_path, team("5113", "alice"), extra=overrides)
+    process = await run_daemon(config)
+    await process.wait_for_line("AstDB: wrote")
+    assert await process.stop() == 0
+    await asyncio.sleep((handoff - datetime.now(UTC)).total_seconds() + 0.5)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    bob = await phones.phone("bob", PORT["bob"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5113", tmp_path, hold_ms=2000)
+    assert await caller.done(30) == 0, caller.output
+    assert await alice.done(30) == 0
+    await bob.stop()
+    assert not bob.received("INVITE"), "the stand-in's time was over"
+    tiers = list(calls_by_tier(lab, "5113").values())
+    assert tiers[-1] == ["stasis", "agi", "astdb (FastAGI FAILURE)", "astdb rings level 1 PJSIP/alice"], tiers
+
+
+async def test_a_blocked_caller_stays_refused_while_the_daemon_is_down(
+        lab: Any, run_daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5114", "alice"), extra='blocklist: ["0699999999"]')
+    process = await run_daemon(config)
+    await process.wait_for_line("AstDB: wrote")
+    assert await process.stop() == 0
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    caller = await phones.call("5114", tmp_path, caller="0699999999", hold_ms=2000)
+    assert await caller.done(30) != 0, "the call should be rejected"
+    other = await phones.call("5114", tmp_path, caller="0611223344", hold_ms=2000)
+    assert await other.done(30) == 0, "anyone else still gets through"
+    assert await alice.done(30) == 0
+    tiers = list(calls_by_tier(lab, "5114").values())
+    assert tiers[-2] == ["stasis", "agi", "astdb (FastAGI FAILURE)", "astdb: caller blocked"], tiers
+    assert tiers[-1][-1] == "astdb rings level 1 PJSIP/alice", tiers
 
 
 async def test_call_while_only_the_ari_link_is_down_is_served_by_fastagi(
@@ -242,7 +284,8 @@ async def test_ami_down_hunting_still_works_and_astdb_is_written_when_it_returns
         await gate.open()                                   # AMI comes back
         await process.wait_for_line("AMI connected", timeout=20)
         await process.wait_for_line("(AMI login)", timeout=10)
-        assert "PJSIP/alice" in lab.cli("database get astreinte 5105/dial1")
+        generation = lab.cli("database get astreinte 5105/current").split(":", 1)[-1].strip()
+        assert "PJSIP/alice" in lab.cli(f"database get astreinte 5105/{generation}/s1/dial1")
     finally:
         await process.stop()
         await gate.close()

@@ -17,13 +17,15 @@ from astreinte.config import Config, load
 from astreinte.dialplan import (
     DIAL_STRING,
     FILENAME,
+    HORIZON,
     Chain,
     UnsafeValue,
     chain_for,
-    chains,
     checked,
     next_handoff,
     render,
+    timeline,
+    timelines,
 )
 
 DATA = Path(__file__).parent.parent / "data"
@@ -50,7 +52,8 @@ def test_every_tier_sets_the_variable_and_logs(example: Config):
     assert "Stasis(astreinte,${EXTEN})" in text
     assert 'GotoIf($["${STASISSTATUS}" = "FAILED"]?astreinte-fallback,${EXTEN},1)' in text
     assert "AGI(agi://127.0.0.1:4573/chain)" in text
-    assert "${DB(astreinte/${EXTEN}/levels)}" in text
+    assert "${DB(astreinte/${EXTEN}/current)}" in text and "${DB(${G}/levels)}" in text
+    assert "${DB_EXISTS(${G}/${ASTREINTE_CALLER})}?blocked" in text
     assert "Set(TIMEOUT(absolute)=7200)" in text and "> 50]?busy" in text
     assert "Record(/var/spool/asterisk/astreinte/${EXTEN}-${UNIQUEID}.wav,10,120,k)" in text
 
@@ -91,19 +94,52 @@ def test_unknown_number_has_no_chain(example: Config):
     assert chain_for(example, example.schedule(), "1000;x", SATURDAY_NOON) is None
 
 
-def test_levels_come_last_so_half_a_write_is_never_used():
+def test_levels_come_last_in_the_agi_variables():
     chain = Chain("1000", "support", ("PJSIP/a", "PJSIP/b&PJSIP/c"), 20, 2, True, None)
     assert chain.variables()[-1] == ("ASTREINTE_LEVELS", "2")
     assert ("ASTREINTE_DIAL_2", "PJSIP/b&PJSIP/c") in chain.variables()
-    assert chain.astdb()[-1] == ("1000/levels", "2")
-    assert ("1000/dial1", "PJSIP/a") in chain.astdb()
+    assert ("s1/dial2", "PJSIP/b&PJSIP/c") in chain.astdb("s1")
 
 
-def test_every_team_number_gets_a_chain_and_hand_offs_are_ahead(example: Config):
-    numbers = {c.number for c in chains(example, example.schedule(), SATURDAY_NOON)}
+def test_every_team_number_gets_a_timeline_and_hand_offs_are_ahead(example: Config):
+    numbers = {t.number for t in timelines(example, example.schedule(), SATURDAY_NOON)}
     assert numbers == {"1000", "+33180000000"}
     upcoming = next_handoff(example, example.schedule(), SATURDAY_NOON)
     assert upcoming is not None and SATURDAY_NOON < upcoming <= SATURDAY_NOON + timedelta(days=7)
+
+
+def test_the_timeline_holds_the_coming_changes_in_order(example: Config):
+    """Saturday noon, alice's weekend: from Monday 00:00 the reception (the example's weekend ends at
+    midnight and its weekday nights start at 18:00; the 09:00 hand-off changes nothing there), from
+    Monday 18:00 bob's first night."""
+    found = timeline(example, example.schedule(), "1000", SATURDAY_NOON)
+    assert found is not None
+    starts = [start for start, _chain in found.segments]
+    dials = [chain.levels[0] for _start, chain in found.segments]
+    assert starts[:3] == [SATURDAY_NOON, datetime(2026, 11, 9, 0, 0, tzinfo=PARIS),
+                          datetime(2026, 11, 9, 18, 0, tzinfo=PARIS)]
+    assert dials[:3] == ["PJSIP/alice", "PJSIP/reception", "PJSIP/bob&PJSIP/+33611223344@trunk-out"]
+    entries = dict(found.astdb())
+    assert entries["s2/from"] == str(int(starts[1].timestamp()))
+    assert "s1/from" not in entries and entries["s1/dial1"] == "PJSIP/alice"
+    assert found.astdb()[-1] == ("segments", str(len(found.segments)))
+
+
+@pytest.mark.parametrize("start", [SATURDAY_NOON, TUESDAY_NOON, datetime(2026, 12, 24, 17, 59, tzinfo=PARIS),
+                                   datetime(2027, 3, 26, 20, 0, tzinfo=PARIS)])   # Christmas; spring DST
+def test_what_the_astdb_tier_picks_is_what_the_daemon_would_dial(example: Config, start: datetime):
+    """At every quarter hour of the horizon, the segment the dialplan picks (the last one whose
+    ``from`` has passed) dials what ``chain_for`` says at that instant."""
+    schedule = example.schedule()
+    found = timeline(example, schedule, "1000", start)
+    assert found is not None and len(found.segments) > 1
+    at = start
+    last = found.segments[-1][0]
+    while at < min(start + HORIZON, last + timedelta(days=1)):
+        picked = [chain for begin, chain in found.segments if begin <= at][-1]
+        expected = chain_for(example, schedule, "1000", at)
+        assert expected is not None and picked.dialing() == expected.dialing(), at
+        at += timedelta(minutes=15)
 
 
 @pytest.mark.parametrize("value", ["PJSIP/a,10,G(x)", "PJSIP/a)", "PJSIP/${EXTEN}", "PJSIP/a\nexten", "PJSIP/a;b",

@@ -18,9 +18,12 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 class FakeAmi:
+    """AstDB as a dict, written through the AMI client's calls; ``log`` keeps every call in order."""
+
     def __init__(self, up: bool) -> None:
         self.connected = up
-        self.puts: list[tuple[str, str, str]] = []
+        self.db: dict[tuple[str, str], str] = {}
+        self.log: list[tuple[str, str, str]] = []
         self.hooks: list[Callable[[], Awaitable[None]]] = []
 
     def on_login(self, hook: Callable[[], Awaitable[None]]) -> None:
@@ -30,16 +33,35 @@ class FakeAmi:
         return self.connected
 
     async def db_put(self, family: str, key: str, value: str) -> None:
-        self.puts.append((family, key, value))
+        self.log.append(("put", f"{family}/{key}", value))
+        self.db[(family, key)] = value
 
-    async def action(self, action: str, **fields: str) -> list[object]:
-        self.puts.append((action, fields["Family"], fields["Key"]))
-        return []
+    async def db_get(self, family: str, key: str) -> str | None:
+        return self.db.get((family, key))
+
+    async def db_del(self, family: str, key: str, *, tree: bool = False) -> None:
+        self.log.append(("del", f"{family}/{key}", ""))
+        for k in [k for k in self.db if k[0] == family and (k[1] == key or (tree and k[1].startswith(key + "/")))]:
+            del self.db[k]
 
     async def login(self) -> None:
         self.connected = True
         for hook in self.hooks:
             await hook()
+
+    def dialed(self, number: str, at: datetime) -> str | None:
+        """What the AstDB tier of extensions_astreinte.conf dials first for ``number`` at ``at``."""
+        gen = self.db.get(("astreinte", f"{number}/current"))
+        segments = int(self.db.get(("astreinte", f"{number}/{gen}/segments"), "0"))
+        picked = 1
+        for k in range(2, segments + 1):
+            if at.timestamp() >= int(self.db.get(("astreinte", f"{number}/{gen}/s{k}/from"), "99999999999")):
+                picked = k
+        return self.db.get(("astreinte", f"{number}/{gen}/s{picked}/dial1"))
+
+    def blocked(self, number: str) -> bool:
+        gen = self.db.get(("astreinte_blocked", "current"))
+        return ("astreinte_blocked", f"{gen}/{number}") in self.db
 
 
 class Clock:
@@ -58,7 +80,12 @@ async def settle(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition never met")
 
 
-async def test_writes_at_start_login_reload_and_hand_off(monkeypatch):
+MONDAY_NIGHT = datetime(2026, 11, 9, 20, 0, tzinfo=PARIS)      # bob's first night (hand-off Monday 09:00)
+MONDAY_MORNING = datetime(2026, 11, 9, 10, 0, tzinfo=PARIS)    # business hours: the reception
+BOBS_PHONES = "PJSIP/bob&PJSIP/+33611223344@trunk-out"
+
+
+async def test_writes_at_start_login_reload_and_hand_off(monkeypatch, tmp_path):
     monkeypatch.setattr(astdb, "POLL", 0.01)
     config = load(EXAMPLE, environ={})
     services = SimpleNamespace(config=config, schedule=config.schedule())
@@ -68,33 +95,61 @@ async def test_writes_at_start_login_reload_and_hand_off(monkeypatch):
     task = asyncio.create_task(writer.run())
     try:
         await asyncio.sleep(0.05)
-        assert ami.puts == [], "AMI down: nothing written, nothing crashed"
+        assert ami.log == [], "AMI down: nothing written, nothing crashed"
         await ami.login()
-        await settle(lambda: ("astreinte", "1000/levels", "2") in ami.puts)
-        assert ("astreinte", "1000/dial1", "PJSIP/alice") in ami.puts
-        assert ami.puts[-1][1].endswith("/levels")
+        await settle(lambda: ami.dialed("1000", clock.now) == "PJSIP/alice")
+        # the daemon may be gone by then: what is stored ahead follows the rota on its own
+        assert ami.dialed("1000", MONDAY_MORNING) == "PJSIP/reception"
+        assert ami.dialed("1000", MONDAY_NIGHT) == BOBS_PHONES
+        assert ami.dialed("+33180000000", MONDAY_NIGHT) == BOBS_PHONES
         assert writer.next_handoff == datetime(2026, 11, 9, 9, 0, tzinfo=PARIS)
 
-        ami.puts.clear()                                   # a reload swaps the schedule object
+        ami.log.clear()                                    # a reload that changes nothing writes nothing
         services.schedule = config.schedule()
-        await settle(lambda: bool(ami.puts) and ami.puts[-1][1].endswith("/levels"))
-
-        ami.puts.clear()                                   # service ends (Monday 08:30): reception
-        clock.now = datetime(2026, 11, 9, 8, 30, tzinfo=PARIS)
-        await settle(lambda: ("astreinte", "1000/dial1", "PJSIP/reception") in ami.puts)
-        ami.puts.clear()                                   # service starts (18:00), after the hand-off: bob
-        clock.now = datetime(2026, 11, 9, 18, 0, tzinfo=PARIS)
-        await settle(lambda: ("astreinte", "1000/dial1", "PJSIP/bob&PJSIP/+33611223344@trunk-out") in ami.puts)
-        assert writer.next_handoff is not None and writer.next_handoff > clock.now
-        ami.puts.clear()
         await asyncio.sleep(0.05)
-        assert ami.puts == [], "nothing changed: nothing rewritten"
+        assert ami.log == []
+        changed = _variant(tmp_path, "phones: [PJSIP/alice]", "phones: [PJSIP/alice-desk]")
+        services.config, services.schedule = changed.config, changed.schedule
+        await settle(lambda: ("put", "astreinte/1000/current", "b") in ami.log)
+        assert ami.dialed("1000", clock.now) == "PJSIP/alice-desk"
 
-        ami.puts.clear()                                   # AMI comes back after an outage
-        await ami.login()
-        await settle(lambda: bool(ami.puts))
+        ami.log.clear()                                    # Monday 00:00 comes: its segment goes first
+        clock.now = datetime(2026, 11, 9, 0, 0, tzinfo=PARIS)
+        await settle(lambda: ("put", "astreinte/1000/current", "a") in ami.log)
+        assert ami.dialed("1000", clock.now) == "PJSIP/reception"
+        assert ami.dialed("1000", MONDAY_NIGHT) == BOBS_PHONES
+        ami.log.clear()
+        await asyncio.sleep(0.05)
+        assert ami.log == [], "nothing changed: nothing rewritten"
+
+        await ami.login()                                  # AMI comes back after an outage
+        await settle(lambda: ("put", "astreinte/1000/current", "b") in ami.log)
     finally:
         task.cancel()
+
+
+async def test_a_call_reading_astdb_during_a_rewrite_sees_the_old_chain_or_the_new_one(tmp_path):
+    """Replaying every AMI step of two writes, a reader always finds a whole chain."""
+    config = load(EXAMPLE, environ={})
+    services = SimpleNamespace(config=config, schedule=config.schedule())
+    ami = FakeAmi(up=True)
+    clock = Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS))
+    writer = AstDbWriter(ami, services, clock=clock)  # type: ignore[arg-type]
+    assert await writer.write("start")
+    before = ami.log[:]
+    changed = _variant(tmp_path, "phones: [PJSIP/alice]", "phones: [PJSIP/alice-desk]")
+    services.config, services.schedule = changed.config, changed.schedule
+    assert await writer.write("reload")
+    replay = FakeAmi(up=True)
+    for op, path, value in before:
+        family, key = path.split("/", 1)
+        await (replay.db_put(family, key, value) if op == "put" else replay.db_del(family, key, tree=True))
+    seen = set()
+    for op, path, value in ami.log[len(before):]:
+        family, key = path.split("/", 1)
+        await (replay.db_put(family, key, value) if op == "put" else replay.db_del(family, key, tree=True))
+        seen.add(replay.dialed("1000", clock.now))
+    assert seen == {"PJSIP/alice", "PJSIP/alice-desk"}, "a reader found no chain"
 
 
 async def test_reload_to_a_team_without_service_writes_the_outside_destination(monkeypatch):
@@ -105,10 +160,17 @@ async def test_reload_to_a_team_without_service_writes_the_outside_destination(m
     tuesday_noon = datetime(2026, 11, 10, 12, 0, tzinfo=PARIS)
     writer = AstDbWriter(ami, services, clock=Clock(tuesday_noon))  # type: ignore[arg-type]
     assert await writer.write("test")
-    assert ("astreinte", "1000/dial1", "PJSIP/reception") in ami.puts
-    assert ("astreinte", "1000/levels", "1") in ami.puts
+    assert ami.dialed("1000", tuesday_noon) == "PJSIP/reception"
+    assert ami.dialed("1000", tuesday_noon.replace(hour=19)) == BOBS_PHONES
     assert writer.written_at == tuesday_noon
     assert writer.next_handoff is not None and writer.next_handoff - tuesday_noon < timedelta(days=7)
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> SimpleNamespace:
+    path = tmp_path / "config.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    config = load(path, environ={})
+    return SimpleNamespace(config=config, schedule=config.schedule())
 
 
 async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path):
@@ -117,12 +179,23 @@ async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path):
     ami = FakeAmi(up=True)
     writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)))  # type: ignore[arg-type]
     assert await writer.write("start")
-    path = tmp_path / "config.yaml"
-    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace('numbers: ["+33180000000", "1000"]',
-                                                                 'numbers: ["1000"]'), encoding="utf-8")
-    services.config = load(path, environ={})
-    services.schedule = services.config.schedule()
-    ami.puts.clear()
+    assert ami.dialed("+33180000000", datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)) == "PJSIP/alice"
+    smaller = _variant(tmp_path, 'numbers: ["+33180000000", "1000"]', 'numbers: ["1000"]')
+    services.config, services.schedule = smaller.config, smaller.schedule
     assert await writer.write("reload")
-    assert ("DBDelTree", "astreinte", "+33180000000") in ami.puts
-    assert not any(family == "astreinte" and key.startswith("+33180000000/") for family, key, _v in ami.puts)
+    assert ("del", "astreinte/+33180000000", "") in ami.log
+    assert not any(key.startswith("+33180000000/") for family, key in ami.db if family == "astreinte")
+
+
+async def test_the_block_list_is_in_astdb_for_the_dialplan_and_follows_reloads(tmp_path):
+    blocked = _variant(tmp_path, "\nteams:", '\nblocklist: ["+33612345678", "0899123456"]\nteams:')
+    services = SimpleNamespace(config=blocked.config, schedule=blocked.schedule)
+    ami = FakeAmi(up=True)
+    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)))  # type: ignore[arg-type]
+    assert await writer.write("start")
+    assert ami.blocked("+33612345678") and ami.blocked("0899123456")
+    assert not ami.blocked("+33611223344")
+    config = load(EXAMPLE, environ={})                   # the block list emptied
+    services.config, services.schedule = config, config.schedule()
+    assert await writer.write("reload")
+    assert not ami.blocked("+33612345678") and not ami.blocked("0899123456")
