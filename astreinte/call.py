@@ -62,6 +62,7 @@ class CallSession:
         self.voicemail_wanted = False
         self._confirmation: asyncio.Task[Prompt] | None = None
         self.caller_gone = False
+        self.caller_left = False      # set on arrival of the caller's StasisEnd, before it is handled
         self.started = services.clock()
         self._seq = 0
         self.record = CallRecord(caller.id, self.started, did=number,
@@ -77,6 +78,7 @@ class CallSession:
                     if self.playbacks.get(pid) == "greeting":
                 self.greeting_started.set()
             case a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) if ch.id == self.id:
+                self.caller_left = True
                 self.greeting_started.set()     # nobody to greet: stop waiting
         self.queue.put_nowait(event)
 

@@ -165,6 +165,15 @@ class Hunt:
             self._start_hold(now, out)
         return out
 
+    def abandon(self, now: datetime) -> list[ev.Command]:
+        """The caller left before the first ring: the hunt ends, nobody is rung."""
+        if self._phase != "new":
+            raise RuntimeError(f"hunt {self.call_id} already started")
+        self.started_at = now
+        out: list[ev.Command] = []
+        self._finish("abandoned", now, out)
+        return out
+
     def handle(self, event: ev.Event, now: datetime) -> list[ev.Command]:
         """Apply ``event`` (which happened at ``now``); return the commands to send, in order."""
         if self._phase == "new":

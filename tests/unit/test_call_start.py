@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from astreinte import call_start
+from astreinte.adapters.ari import AriError
 from astreinte.call import CallSession
 from astreinte.config import load
 from astreinte.prompts import PromptBook
@@ -30,14 +31,17 @@ SATURDAY_NOON = datetime(2026, 11, 7, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))   
 class RecordingAri:
     """Answers every request at once (the answer after ``answer_delay``) and writes down what was asked."""
 
-    def __init__(self, answer_delay: float = 0.0) -> None:
+    def __init__(self, answer_delay: float = 0.0, answer_fails: bool = False) -> None:
         self.asked: list[tuple[str, str]] = []
         self.answer_delay = answer_delay
+        self.answer_fails = answer_fails
         self.originated = asyncio.Event()
 
     async def answer(self, channel_id: str) -> None:
         self.asked.append(("answer sent", channel_id))
         await asyncio.sleep(self.answer_delay)
+        if self.answer_fails:     # what ARI says when the channel is already gone
+            raise AriError("POST", f"/channels/{channel_id}/answer", 404, '{"message":"Channel not found"}')
         self.asked.append(("answer done", channel_id))
 
     async def play(self, channel_id: str, media: str, playback_id: str, lang: str | None = None) -> None:
@@ -124,3 +128,15 @@ async def test_a_caller_gone_during_the_greeting_ends_the_call_at_once() -> None
     await hang_up(session, task)
     assert loop.time() - started < 0.2, "the session waited for a greeting nobody hears"
     assert session.record.outcome == "abandoned"
+
+
+@pytest.mark.parametrize("answer_fails", [False, True], ids=["answered", "answer refused: channel gone"])
+async def test_a_caller_gone_before_the_first_ring_rings_nobody(answer_fails: bool) -> None:
+    """Hanging up while Asterisk answers: no greeting, no phone rung even for a few milliseconds."""
+    ari = RecordingAri(answer_delay=0.1, answer_fails=answer_fails)
+    session, task = await arrive(ari)
+    await settle()
+    await hang_up(session, task)
+    assert "originate" not in ari.what() and "play" not in ari.what(), ari.what()
+    assert session.record.outcome == "abandoned"
+    assert any("caller hung up before the first ring" in text for _at, _kind, text in session.steps)

@@ -349,6 +349,15 @@ def test_start_twice_or_handle_before_start_is_a_programming_error() -> None:
         hunt.start(at(1))
 
 
+def test_a_caller_gone_before_the_first_ring_abandons_without_ringing_anyone() -> None:
+    hunt = Hunt("c1", CHAIN, CONFIRM)
+    assert hunt.abandon(at(0)) == [Finished("abandoned", None)]
+    assert (hunt.outcome, hunt.finished, hunt.attempts) == ("abandoned", True, [])
+    assert hunt.handle(CallerHungUp(), at(1)) == [], "the hang-up handled later changes nothing"
+    with pytest.raises(RuntimeError, match="already started"):
+        hunt.abandon(at(2))
+
+
 def test_a_phone_listed_twice_in_a_step_is_rung_once() -> None:
     both = (Target(1, "alice", "Alice", ("shared-desk",)), Target(1, "bob", "Bob", ("shared-desk", "b")))
     hunt = Hunt("c1", both, PLAIN)
