@@ -62,6 +62,13 @@ async def take_message(session: CallSession, team: Team) -> None:
     session.record.outcome = "voicemail"
     session.trace("finished: voicemail after %.1f s", (s.clock() - session.started).total_seconds())
 
+def _on_call_addresses(session: CallSession) -> tuple[str, ...]:
+    """The e-mail of each person the hunt tried to reach (``people.<id>.email``), in the order tried."""
+    people = session.s.config.people
+    tried = dict.fromkeys(attempt.person for attempt in (session.hunt.attempts if session.hunt else ()))
+    return tuple(email for person in tried if person in people and (email := people[person].email))
+
+
 async def _notify(session: CallSession, team: Team, path: Path, at: datetime,
                   duration: float | None) -> dict[str, bool]:
     settings = session.s.config.notifications
@@ -79,7 +86,7 @@ async def _notify(session: CallSession, team: Team, path: Path, at: datetime,
         f"{'' if duration is None else f' of {duration:.0f} s'}.\nRecording: {path}\n",
         {"call_id": session.id, "team": team.id, "caller": session.record.caller, "number": session.number,
          "recorded_at": local.isoformat(), "duration": duration, "path": str(path)},
-        attachments)
+        attachments, to=_on_call_addresses(session))
     results = await notify.send(settings, notice)
     session.trace("message notified: %s", ", ".join(f"{k} {'ok' if ok else 'FAILED'}" for k, ok in results.items()))
     return results

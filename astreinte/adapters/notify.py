@@ -30,6 +30,7 @@ class Notice:
     body: str
     data: Mapping[str, Any]
     attachments: Sequence[tuple[str, bytes, str]] = ()   # (filename, content, mime type)
+    to: tuple[str, ...] = ()    # the people it is about (``people.<id>.email``), besides ``email.to``
 
 
 async def send(settings: NotifySettings, notice: Notice, *, attempts: int = 3) -> dict[str, bool]:
@@ -57,7 +58,8 @@ async def _retry(what: str, job: Any, attempts: int) -> bool:
 
 
 async def _webhook(settings: WebhookSettings, notice: Notice) -> None:
-    payload = {"kind": notice.kind, "subject": notice.subject, "text": notice.body, **notice.data}
+    payload = {"kind": notice.kind, "subject": notice.subject, "text": notice.body, **notice.data,
+               "to": list(notice.to)}
     timeout = aiohttp.ClientTimeout(total=settings.timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
             settings.url, data=json.dumps(payload, default=str),
@@ -69,7 +71,7 @@ async def _webhook(settings: WebhookSettings, notice: Notice) -> None:
 async def _email(settings: EmailSettings, notice: Notice) -> None:
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = ", ".join(settings.recipients)
+    message["To"] = ", ".join(dict.fromkeys((*settings.recipients, *notice.to)))
     message["Subject"] = notice.subject
     message.set_content(notice.body)
     for filename, content, mime in notice.attachments:

@@ -53,14 +53,6 @@ class NotifySettings:
         return self.webhook is not None or self.email is not None
 
 
-def email_address(text: str) -> str:
-    text = text.strip()
-    local, at, domain = text.partition("@")
-    if not at or not local or "." not in domain or any(c in text for c in " ,;<>\r\n\"'"):
-        raise ValueError(f"expected an e-mail address like ops@example.com, got {values.shown(text)}")
-    return text
-
-
 def read_notifications(reader: Reader, node: yaml.Node | None, base: Path,
                        environ: Mapping[str, str]) -> NotifySettings:
     path = "notifications"
@@ -83,10 +75,10 @@ def read_notifications(reader: Reader, node: yaml.Node | None, base: Path,
             host = reader.get(mail, where, "host", values.hostname)
             port = reader.integer(mail["port"], child(where, "port"), minimum=1, maximum=65535) \
                 if "port" in mail else 25
-            sender = reader.get(mail, where, "from", email_address)
+            sender = reader.get(mail, where, "from", values.email_address)
             recipients: list[str] = []
             for index, item in enumerate(reader.sequence(mail["to"], child(where, "to")) or []):
-                address = reader.parse(item, child(child(where, "to"), index), email_address)
+                address = reader.parse(item, child(child(where, "to"), index), values.email_address)
                 if address:
                     recipients.append(address)
             username = reader.get(mail, where, "username", values.identifier)

@@ -54,7 +54,7 @@ def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
         path = child("people", key)
         person_id = reader.parse(reader.keys.get(path), path, values.identifier)
         entry = reader.mapping(value, path, required=("name", "phones"),
-                               optional=("work_hours", "forfait_jours", "leave"))
+                               optional=("work_hours", "forfait_jours", "leave", "email"))
         if person_id is None or entry is None:
             continue
         name = reader.get(entry, path, "name", _name)
@@ -65,8 +65,9 @@ def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
         forfait = bool(reader.boolean(entry["forfait_jours"], child(path, "forfait_jours"))) \
             if "forfait_jours" in entry else False
         leave = _leave(reader, entry["leave"], child(path, "leave")) if "leave" in entry else ()
+        email = reader.get(entry, path, "email", values.email_address) if "email" in entry else None
         if name is not None and phones is not None:
-            people[person_id] = Person(person_id, name, phones, work_hours, forfait, leave)
+            people[person_id] = Person(person_id, name, phones, work_hours, forfait, leave, email)
     if fields is not None and not fields:
         reader.error(node, "people", "must name at least one person")
     return people

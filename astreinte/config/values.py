@@ -197,3 +197,11 @@ def timezone(text: str) -> ZoneInfo:
     except (ValueError, LookupError, OSError):
         raise ValueError(f"unknown time zone {shown(text)} (expected e.g. Europe/Paris)") from None
 
+
+
+def email_address(text: str) -> str:
+    text = text.strip()
+    local, at, domain = text.partition("@")
+    if not at or not local or "." not in domain or any(c in text for c in " ,;<>\r\n\"'"):
+        raise ValueError(f"expected an e-mail address like ops@example.com, got {shown(text)}")
+    return text

@@ -42,6 +42,10 @@ def config_warnings(config: Config, cli_overrides: Iterable[Override] = (), now:
                 if layer.rotation.start > now.astimezone(config.timezone).date():
                     warn(f"{path}.layers[{index}].rotation.start",
                          f"layer '{layer.name}' has nobody on call before {layer.rotation.start.isoformat()}")
+    if config.notifications.email is None:
+        for person in config.people.values():
+            if person.email:
+                warn(f"people.{person.id}.email", "nothing sends it: notifications.email (the SMTP server) is not set")
     schedule = config.schedule(cli_overrides)
     for override in schedule.ignored:
         warn("overrides", f"CLI override #{override.id.removeprefix('cli:')} ({override.team}/{override.layer}/"

@@ -27,6 +27,7 @@ class Person:
     work_hours: WeekHours | None = None
     forfait_jours: bool = False                       # exempt from working-time maxima (L3121-62)
     leave: tuple[tuple[date, date], ...] = ()         # leave periods, first and last day included
+    email: str | None = None                          # gets the notices about them (reminders, messages)
 
 
 @dataclass(frozen=True)

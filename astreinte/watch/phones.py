@@ -70,15 +70,18 @@ def round_of(watcher: Watcher, config: Config, schedule: Schedule, states: Mappi
 
 
 def _notice(item: Alert | Reminder, config: Config) -> Notice:
+    """The notice for the team's addresses, and for the person it is about (``people.<id>.email``)."""
     zone = config.timezone
+    person = config.people.get(item.duty.person)
+    to = (person.email,) if person is not None and person.email else ()
     if isinstance(item, Alert):
         subject, body = alert_text(item, zone)
         return Notice("phone_offline", subject, body, {
             "person": item.duty.person, "phone": item.phone.phone.phone, "state": item.phone.state,
             "team": item.duty.shift.team, "layer": item.duty.shift.layer,
-            "when": "now" if item.duty.current else "next", "from": item.duty.shift.start.isoformat()})
+            "when": "now" if item.duty.current else "next", "from": item.duty.shift.start.isoformat()}, to=to)
     subject, body = reminder_text(item.duty, item.phones, zone)
     return Notice("handoff_reminder", subject, body, {
         "person": item.duty.person, "team": item.duty.shift.team, "layer": item.duty.shift.layer,
         "from": item.duty.shift.start.isoformat(), "until": item.duty.shift.end.isoformat(),
-        "phones": {s.phone.phone: s.state for s in item.phones}})
+        "phones": {s.phone.phone: s.state for s in item.phones}}, to=to)

@@ -34,9 +34,11 @@ def free_port() -> int:
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
+        self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls it by this name
         self.messages.append(envelope.original_content or envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
@@ -77,8 +79,11 @@ async def test_voicemail_is_recorded_stored_and_notified(lab: Any, daemon: Any, 
       email: {{host: 127.0.0.1, port: {smtp_port}, from: astreinte@lab.test, to: [ops@lab.test]}}
     """
     voicemail = 'voicemail: {greeting: "Laissez un message.", max_length: 20s, max_silence: 15s}\n'
+    people = """
+      alice: {name: Alice Martin, phones: [PJSIP/alice], email: alice@lab.test}
+    """
     config = lab_config(lab, tmp_path, team(("alice",), ring="3s", on_no_answer="voicemail", extra=voicemail),
-                        extra=extra)
+                        people=people, extra=extra)
     await daemon(config)
     alice = await phones.phone("alice", PORT["alice"], "noanswer", tmp_path)
     # the caller talks (RTP) and hangs up 12 s after being answered: greeting ~1 s, ring 3 s, prompt, message
@@ -104,6 +109,8 @@ async def test_voicemail_is_recorded_stored_and_notified(lab: Any, daemon: Any, 
         await asyncio.sleep(0.1)
     (hook,) = hooks
     assert hook["kind"] == "voicemail" and hook["call_id"] == row["id"] and hook["path"] == str(audio)
+    assert hook["to"] == ["alice@lab.test"], "the webhook says who was told"
+    assert mailbox.recipients == [["ops@lab.test", "alice@lab.test"]], "the person who was rung gets the message too"
     mail = message_from_bytes(mailbox.messages[0])
     assert "support" in mail["Subject"] and "0611223344" in mail["Subject"]
     attachments = [part.get_filename() for part in mail.walk() if part.get_filename()]

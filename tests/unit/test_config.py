@@ -97,7 +97,9 @@ def test_accepted_variants(tmp_path: Path):
         ("subdivision: null", 'subdivision: "57"'),
         ("from: 2026-12-24T18:00", "from: 2026-12-24T18:00:00+01:00"),
         ("weekends: all-day", 'saturday: ["00:00-24:00"]\n      sunday: all-day'),
+        ("    name: Carol Petit", "    name: Carol Petit\n    email: carol.petit@example.com"),
     ), environ={})
+    assert config.people["carol"].email == "carol.petit@example.com" and config.people["bob"].email is None
     assert config.people["carol"].phones == ("+33612345678", "IAX2/carol@home", "+33611223344")  # E.164
     assert config.teams["support"].hunt.ring_timeout == 60.0
     rotation = config.teams["support"].layers[0].rotation
@@ -183,6 +185,8 @@ MISTAKES = [
                                      "    layers: [{name: l, rotation: {members: [bob], every: 1 day, "
                                      "handoff: '09:00', start: 2026-11-02}}]\n\noverrides:"), "['1000']",
      "teams.other.numbers[0]", "number '1000' already reaches team 'support'"),
+    ("person e-mail that is not one", ("    name: Carol Petit", "    name: Carol Petit\n    email: carol at home"),
+     'carol at home', "people.carol.email", "expected an e-mail address"),
     ("name with a control character", ("    name: Carol Petit", '    name: "Carol\\tPetit"'), 'Carol\\tPetit',
      "people.carol.name",
      "control characters"),
@@ -285,7 +289,8 @@ def test_more_warnings(tmp_path: Path):
     from astreinte.domain.rota import Override
 
     config = load(write(tmp_path, ("    outside_service:                    # the rest of the time (business hours)\n"
-                                   "      dial: PJSIP/reception\n", "")), environ={})
+                                   "      dial: PJSIP/reception\n", ""),
+                        ("    name: Carol Petit", "    name: Carol Petit\n    email: carol@example.com")), environ={})
     stray = Override("support", "gone", "dave", datetime(2026, 1, 1, tzinfo=PARIS), datetime(2026, 1, 2, tzinfo=PARIS),
                      id="cli:7", source="cli")
     found = config_warnings(config, [stray], now=datetime(2026, 10, 1, tzinfo=PARIS))
@@ -293,5 +298,6 @@ def test_more_warnings(tmp_path: Path):
     assert any("calls have nowhere to go" in w for w in found)
     assert any("layer 'primary' has nobody on call before 2026-11-02" in w for w in found)
     assert any("CLI override #7 (support/gone/dave) no longer matches the rota" in w for w in found)
+    assert any("people.carol.email: nothing sends it: notifications.email" in w for w in found)
     later = config_warnings(config, now=datetime(2027, 1, 1, tzinfo=PARIS))
     assert any(w.endswith("overrides[0]: is over: it can be deleted") for w in later)
