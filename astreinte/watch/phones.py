@@ -8,22 +8,27 @@ schedule and ARI presence every ``interval`` seconds and sends what it returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from astreinte.adapters.notify import Notice, send
+from astreinte.domain.errors import StoreError
 from astreinte.provision.duty import Alert, Reminder, Watcher, alert_text, duties, reminder_text, states_of
 from astreinte.provision.pjsip import softphones
 
 if TYPE_CHECKING:
+    from astreinte.adapters.store.aio import AsyncStore
     from astreinte.config import Config
     from astreinte.domain.schedule import Schedule
 
 log = logging.getLogger("astreinte.phones")
 
 INTERVAL = 15.0
+REMEMBER = timedelta(days=1)      # reminders read back at start: longer than any remind_before
 
 
 class Live(Protocol):
@@ -31,6 +36,7 @@ class Live(Protocol):
 
     config: Config
     schedule: Schedule
+    store: AsyncStore | None
 
 
 class Presence(Protocol):
@@ -41,7 +47,8 @@ async def watch_phones(live: Live, presence: Presence, *, interval: float = INTE
                        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
     """Look every ``interval`` seconds, or every ``phones.warn_after / 2`` when that is shorter."""
     watcher = Watcher()
-    pending: set[asyncio.Task[object]] = set()
+    watcher.reminded |= await _reminded(live.store, clock() - REMEMBER)
+    pending: set[asyncio.Task[None]] = set()
     while True:
         config = live.config
         pause = interval if config.phones is None else max(1.0, min(interval, config.phones.warn_after / 2))
@@ -49,12 +56,41 @@ async def watch_phones(live: Live, presence: Presence, *, interval: float = INTE
             for item in round_of(watcher, config, live.schedule, presence.states, clock()):
                 notice = _notice(item, config)
                 log.log(logging.WARNING if isinstance(item, Alert) else logging.INFO, "%s", notice.subject)
-                if config.notifications.enabled:
-                    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
-                        send(config.notifications, notice))
-                    pending.add(task)
-                    task.add_done_callback(pending.discard)
+                task = asyncio.get_running_loop().create_task(_tell(live, item, notice, clock))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
         await asyncio.sleep(pause)
+
+
+async def _tell(live: Live, item: Alert | Reminder, notice: Notice, clock: Callable[[], datetime]) -> None:
+    """Send the notice (if notifications are configured) and note it in the store."""
+    settings = live.config.notifications
+    results = await send(settings, notice) if settings.enabled else {}
+    if live.store is None:
+        return
+    key = json.dumps(list(item.duty.key) if isinstance(item, Reminder)
+                     else [item.duty.person, item.phone.phone.phone, item.duty.current])
+    try:
+        await live.store.run(lambda s: s.add_notice(notice.kind, key, item.duty.person, clock(), results))
+    except StoreError as exc:
+        log.warning("could not note the %s for %s: %s", notice.kind, item.duty.person, exc)
+
+
+async def _reminded(store: AsyncStore | None, since: datetime) -> set[tuple[str, str, str, float]]:
+    """The reminders already sent (a restart in the hour before a hand-off must not send them again)."""
+    if store is None:
+        return set()
+    try:
+        keys = await store.run(lambda s: s.notice_keys("handoff_reminder", since))
+    except StoreError as exc:
+        log.warning("could not read the reminders already sent: %s", exc)
+        return set()
+    found = set()
+    for key in keys:
+        with contextlib.suppress(ValueError, TypeError):
+            team, layer, person, start = json.loads(key)
+            found.add((str(team), str(layer), str(person), float(start)))
+    return found
 
 
 def round_of(watcher: Watcher, config: Config, schedule: Schedule, states: Mapping[str, str],

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from astreinte.adapters.store import calls, interventions, rotas, statements
+from astreinte.adapters.store import calls, interventions, notices, rotas, statements
 from astreinte.adapters.store.rotas import Publication, read_active_overrides
 from astreinte.adapters.store.statements import StoredStatement
 from astreinte.domain.compensation import Intervention
@@ -160,6 +160,15 @@ class Store:
         return calls.messages(self.db.conn, since)
 
     # -- interventions and monthly statements (legal) --------------------------------------------
+
+    def add_notice(self, kind: str, key: str, person: str, at: datetime, results: dict[str, bool]) -> None:
+        notices.add(self.db, kind, key, person, at, results)
+
+    def notice_keys(self, kind: str, since: datetime) -> set[str]:
+        return notices.keys(self.db, kind, since)
+
+    def notices(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        return notices.listing(self.db, since)
 
     def add_intervention(self, item: Intervention, at: datetime, author: str = "") -> int:
         with rotas.transaction(self.db):

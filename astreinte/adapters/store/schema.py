@@ -86,3 +86,11 @@ def m003_legal(db: Database) -> None:
     interventions.create_tables(db)
     statements.create_tables(db)
     append_only(db, "statements")
+
+
+@MIGRATIONS()
+def m004_notices(db: Database) -> None:
+    """Notices sent by the daemon (``store.notices``)."""
+    from astreinte.adapters.store import notices
+
+    notices.create_tables(db)

@@ -1,4 +1,5 @@
-"""Notices about one person also reach that person (``people.<id>.email``), through a real SMTP server."""
+"""The daemon's notices (hand-off reminders) through a real SMTP server: they reach the person they
+are about (``people.<id>.email``), and a restarted daemon does not send them twice."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
+from astreinte.adapters.store.aio import AsyncStore
 from astreinte.config import load
 from astreinte.watch.phones import watch_phones
 
@@ -44,11 +46,11 @@ def smtp() -> Iterator[tuple[int, Mailbox]]:
     controller.stop()
 
 
-async def test_the_incoming_person_gets_the_hand_off_reminder_by_email(tmp_path: Path, smtp: Any) -> None:
-    port, mailbox = smtp
+def write_config(tmp_path: Path, port: int) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(f"""\
 timezone: Europe/Paris
+database: {tmp_path / "astreinte.db"}
 asterisk:
   ari: {{url: "http://127.0.0.1:8088", username: astreinte, password: secret, app: astreinte}}
   ami: {{host: 127.0.0.1, port: 5038, username: astreinte, secret: secret}}
@@ -67,13 +69,17 @@ phones: {{domain: pbx.example.com, remind_before: 1h, warn_after: 2m}}
 notifications:
   email: {{host: 127.0.0.1, port: {port}, from: astreinte@example.com, to: [leads@example.com]}}
 """, encoding="utf-8")
-    config = load(path, environ={})
-    live = SimpleNamespace(config=config, schedule=config.schedule())
+    return path
+
+
+async def watch_for_a_while(live: Any, now: datetime, mailbox: Mailbox, seconds: float = 1.0) -> None:
+    """Run the daemon's watch at instant ``now`` until a mail arrives (or ``seconds``), then a little more."""
     presence = SimpleNamespace(states={"PJSIP/alice": "online", "PJSIP/bob": "online"})
-    task = asyncio.create_task(watch_phones(live, presence, interval=0.05, clock=lambda: MONDAY_0830))
+    before = len(mailbox.mails)
+    task = asyncio.create_task(watch_phones(live, presence, interval=0.05, clock=lambda: now))
     try:
-        for _ in range(100):
-            if mailbox.mails:
+        for _ in range(int(seconds / 0.05)):
+            if len(mailbox.mails) > before:
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
@@ -81,7 +87,31 @@ notifications:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_incoming_person_gets_the_hand_off_reminder_by_email(tmp_path: Path, smtp: Any) -> None:
+    port, mailbox = smtp
+    config = load(write_config(tmp_path, port), environ={})
+    live = SimpleNamespace(config=config, schedule=config.schedule(), store=None)
+    await watch_for_a_while(live, MONDAY_0830, mailbox, seconds=5)
     ((recipients, raw),) = mailbox.mails
     assert recipients == ["leads@example.com", "bob@example.com"], "bob takes over: he is told, alice is not"
     mail = message_from_bytes(raw)
     assert "bob@example.com" in mail["To"] and "Bob Durand" in mail.get_payload()
+
+
+async def test_a_daemon_restarted_before_the_hand_off_does_not_remind_twice(tmp_path: Path, smtp: Any) -> None:
+    port, mailbox = smtp
+    config = load(write_config(tmp_path, port), environ={})
+    store = await AsyncStore.open(config.database)
+    try:
+        live = SimpleNamespace(config=config, schedule=config.schedule(), store=store)
+        await watch_for_a_while(live, MONDAY_0830, mailbox, seconds=5)
+        assert len(mailbox.mails) == 1
+        # the daemon restarts ten minutes later: same database, a new watch
+        await watch_for_a_while(live, MONDAY_0830 + timedelta(minutes=10), mailbox, seconds=0.5)
+        assert len(mailbox.mails) == 1, "bob was reminded again after a restart"
+        (noted,) = await store.run(lambda s: s.notices())
+        assert (noted["kind"], noted["person"], noted["results"]) == ("handoff_reminder", "bob", {"email": True})
+    finally:
+        await store.close()
