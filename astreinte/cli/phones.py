@@ -1,4 +1,4 @@
-"""``astreinte phones write|show|status``: the softphones astreinte provisions in Asterisk."""
+"""``astreinte phones write|show|rotate|status``: the softphones astreinte provisions in Asterisk."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _managed(config: Config) -> tuple[Softphone, ...]:
 
 @main.group()
 def phones() -> None:
-    """Softphones (Zoiper...) astreinte provisions in Asterisk: write, show, status.
+    """Softphones (Zoiper...) astreinte provisions in Asterisk: write, show, rotate, status.
 
     A managed phone is a PJSIP/NAME entry of a person's phones (see `phones.manage`).
 
@@ -48,6 +48,7 @@ def phones() -> None:
     Examples:
         astreinte phones write --reload
         astreinte phones show alice
+        astreinte phones rotate alice --reload
         astreinte phones status
     """
 
@@ -67,10 +68,14 @@ def write(ctx: click.Context, reload_: bool) -> None:
         astreinte phones write
         astreinte phones write --reload
     """
+    _write_and_reload(load_config(ctx), reload_)
+
+
+def _write_and_reload(config: Config, reload_: bool) -> None:
+    """Write the PJSIP file from the stored passwords; with ``reload_``, load it and check it loaded."""
     from astreinte.adapters.secrets import PhoneSecrets, atomic_write
     from astreinte.provision.pjsip import render
 
-    config = load_config(ctx)
     settings = _settings(config)
     managed = _managed(config)
     passwords = PhoneSecrets(settings.secrets).ensure(phone.endpoint for phone in managed)
@@ -88,6 +93,63 @@ def write(ctx: click.Context, reload_: bool) -> None:
                 "name elsewhere in pjsip.conf makes res_pjsip refuse the whole file)")
 
 
+@phones.command("rotate")
+@click.argument("person")
+@click.option("--reload", "reload_", is_flag=True, help="Then reload res_pjsip through AMI (the old password stops "
+                                                         "working at once).")
+@click.option("--qr/--no-qr", default=False, help="Print the new account as a QR code (default: no).")
+@click.pass_context
+def rotate(ctx: click.Context, person: str, reload_: bool, qr: bool) -> None:
+    """Give PERSON's softphones new passwords (a lost phone, a leaked password), rewrite the file.
+
+    The old password keeps working until Asterisk reloads the file (--reload, or your own
+    reload): the softphone must then be set up again with what this prints.
+
+    \b
+    Examples:
+        astreinte phones rotate alice --reload
+        astreinte phones rotate alice --reload --qr
+    """
+    from astreinte.adapters.secrets import PhoneSecrets
+
+    config = load_config(ctx)
+    settings = _settings(config)
+    mine = _mine(config, person)
+    store = PhoneSecrets(settings.secrets)
+    for phone in mine:
+        store.rotate(phone.endpoint)
+    _write_and_reload(config, reload_)
+    click.echo(f"new password for {', '.join(phone.phone for phone in mine)}"
+               f"{'' if reload_ else ' (in use once Asterisk reloads res_pjsip)'}:")
+    _print_accounts(config, person, mine, store.load(), qr)
+
+
+def _mine(config: Config, person: str) -> list[Softphone]:
+    if person not in config.people:
+        raise click.BadParameter(f"unknown person {person!r}", param_hint="PERSON")
+    mine = [phone for phone in _managed(config) if phone.person == person]
+    if not mine:
+        raise click.ClickException(f"{person} has no softphone managed by astreinte "
+                                   "(a PJSIP/NAME phone, and phones.manage: all or listing them)")
+    return mine
+
+
+def _print_accounts(config: Config, person: str, mine: list[Softphone], passwords: dict[str, str], qr: bool) -> None:
+    from astreinte.provision.account import account
+
+    settings = _settings(config)
+    for phone in mine:
+        if phone.endpoint not in passwords:
+            raise click.ClickException(f"no password yet for {phone.phone}: run `astreinte phones write --reload`")
+        acct = account(settings, phone, passwords[phone.endpoint])
+        click.echo(f"{config.people[person].name}: {phone.phone} ({acct.address})")
+        width = max(len(label) for label, _ in acct.lines())
+        for label, value in acct.lines():
+            click.echo(f"  {label:<{width}}  {value}")
+        if qr:
+            click.echo(f"  Account URI (scan it in Zoiper: Settings > Accounts > QR code):\n{_qr(acct.uri())}")
+
+
 @phones.command("show")
 @click.argument("person")
 @click.option("--qr/--no-qr", default=True, help="Print the account as a QR code (default: yes).")
@@ -103,27 +165,10 @@ def show(ctx: click.Context, person: str, qr: bool) -> None:
         astreinte phones show alice --no-qr
     """
     from astreinte.adapters.secrets import PhoneSecrets
-    from astreinte.provision.account import account
 
     config = load_config(ctx)
-    settings = _settings(config)
-    if person not in config.people:
-        raise click.BadParameter(f"unknown person {person!r}", param_hint="PERSON")
-    mine = [phone for phone in _managed(config) if phone.person == person]
-    if not mine:
-        raise click.ClickException(f"{person} has no softphone managed by astreinte "
-                                   "(a PJSIP/NAME phone, and phones.manage: all or listing them)")
-    passwords = PhoneSecrets(settings.secrets).load()
-    for phone in mine:
-        if phone.endpoint not in passwords:
-            raise click.ClickException(f"no password yet for {phone.phone}: run `astreinte phones write --reload`")
-        acct = account(settings, phone, passwords[phone.endpoint])
-        click.echo(f"{config.people[person].name}: {phone.phone} ({acct.address})")
-        width = max(len(label) for label, _ in acct.lines())
-        for label, value in acct.lines():
-            click.echo(f"  {label:<{width}}  {value}")
-        if qr:
-            click.echo(f"  Account URI (scan it in Zoiper: Settings > Accounts > QR code):\n{_qr(acct.uri())}")
+    mine = _mine(config, person)
+    _print_accounts(config, person, mine, PhoneSecrets(_settings(config).secrets).load(), qr)
 
 
 def _qr(text: str) -> str:

@@ -224,3 +224,24 @@ async def test_unregistered_softphone_is_skipped_without_ringing(
         assert zoe.sip_requests_received("INVITE") == 0, "an INVITE reached the unregistered softphone"
     finally:
         await zoe.stop()
+
+
+async def test_rotate_with_reload_locks_the_old_password_out(
+        observer: Observer, provisioned: Provisioned, tmp_path: Path) -> None:
+    """A lost phone: `phones rotate zoe --reload`; the old password is refused at once, the new one works.
+    (Last in this module: the module's phones keep the old password.)"""
+    await wait_state(observer, "zoe", "offline")
+    code, out, err = await astreinte(provisioned.config, "phones", "rotate", "zoe", "--reload")
+    assert code == 0 and "reloaded res_pjsip" in out, out + err
+    new = json.loads((provisioned.config.parent / "phone-secrets.json").read_text())["zoe"]
+    assert new != provisioned.password and new in out
+    for password, expected in ((provisioned.password, "REGISTER_FAIL"), (new, "REGISTER_OK")):
+        folder = tmp_path / expected
+        folder.mkdir()
+        phone = await Baresip("zoe", password, folder).start()
+        try:
+            await phone.register()
+            event = await phone.wait_event(expected)
+            assert expected == "REGISTER_OK" or event["param"].startswith("401"), event
+        finally:
+            await phone.stop()

@@ -87,6 +87,24 @@ def test_show_refuses_unknown_people_and_unmanaged_phones(config_file: Path) -> 
     assert "has no softphone managed by astreinte" in run(config_file, "phones", "show", "alice").output
 
 
+def test_rotate_gives_a_new_password_to_that_person_only(config_file: Path) -> None:
+    run(config_file, "phones", "write")
+    secrets = config_file.parent / "phone-secrets.json"
+    conf = config_file.parent / "asterisk" / "pjsip_astreinte.conf"
+    old = json.loads(secrets.read_text())["zoe"]
+    result = run(config_file, "phones", "rotate", "zoe")
+    assert result.exit_code == 0, result.output
+    new = json.loads(secrets.read_text())["zoe"]
+    assert new != old and len(new) == 32
+    assert f"password = {new}" in conf.read_text() and old not in conf.read_text()
+    assert f"Password        {new}" in result.output and "once Asterisk reloads res_pjsip" in result.output
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert "unknown person 'zed'" in run(config_file, "phones", "rotate", "zed").output
+    refused = run(config_file, "phones", "rotate", "alice")
+    assert refused.exit_code == 1 and "has no softphone managed by astreinte" in refused.output
+    assert json.loads(secrets.read_text())["zoe"] == new, "a refused rotation changes nothing"
+
+
 def test_show_before_write_says_what_to_run(config_file: Path) -> None:
     result = run(config_file, "phones", "show", "zoe")
     assert result.exit_code == 1 and "astreinte phones write --reload" in result.output
@@ -122,7 +140,7 @@ def test_status_warns_for_whoever_is_on_call_with_the_softphone_offline(
     assert [(w["person"], w["when"], w["state"]) for w in report["warnings"]] == [("zoe", "now", "missing")]
 
 
-@pytest.mark.parametrize("command", ["write", "show", "status"])
+@pytest.mark.parametrize("command", ["write", "show", "rotate", "status"])
 def test_every_phones_command_has_help_with_examples(command: str) -> None:
     group = main.commands["phones"]
     assert isinstance(group, click.Group)
