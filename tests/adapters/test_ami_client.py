@@ -24,6 +24,7 @@ class FakeAmi:
         self.writers: list[asyncio.StreamWriter] = []
         self.silent = False
         self.trailing_event = ""        # written in the same segment as each action's response
+        self.astdb: dict[str, str] = {"5102/current": "a"}
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -59,6 +60,15 @@ class FakeAmi:
             for name in ("alice", "bob"):
                 writer.write(f"Event: EndpointList\r\nActionID: {aid}\r\nObjectName: {name}\r\n\r\n".encode())
             writer.write(f"Event: EndpointListComplete\r\nActionID: {aid}\r\nEventList: Complete\r\n\r\n".encode())
+        elif action in ("DBGet", "DBDel", "DBDelTree") and msg.get("Key") not in self.astdb:
+            writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Database entry not found\r\n\r\n".encode())
+        elif action == "DBGet":      # as Asterisk 22 answers it: a list of one DBGetResponse
+            writer.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n"
+                         f"Message: Result will follow\r\n\r\n"
+                         f"Event: DBGetResponse\r\nActionID: {aid}\r\nFamily: {msg.get('Family')}\r\n"
+                         f"Key: {msg.get('Key')}\r\nVal: {self.astdb[msg.get('Key')]}\r\n\r\n"
+                         f"Event: DBGetComplete\r\nActionID: {aid}\r\nEventList: Complete\r\n"
+                         f"ListItems: 1\r\n\r\n".encode())
         elif action == "Bogus":
             writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Invalid/unknown command\r\n\r\n".encode())
         else:
@@ -196,5 +206,21 @@ async def test_an_action_cancelled_as_its_answer_arrives_stays_cancelled(fake: F
         doing.append(asyncio.create_task(ami.db_put("a", "b", "c")))
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(doing[0], 5)
+    finally:
+        task.cancel()
+
+
+async def test_astdb_reads_and_deletes_take_a_missing_key_in_their_stride(fake: FakeAmi) -> None:
+    """What the AstDB writer relies on: DBGet of a missing key is None, deleting one is not an error."""
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    task = await _running(ami)
+    try:
+        assert await ami.db_get("astreinte", "5102/current") == "a"
+        assert await ami.db_get("astreinte", "5103/current") is None
+        await ami.db_del("astreinte", "5103/b", tree=True)
+        await ami.db_del("astreinte", "5103/current")
+        deletes = [(m.get("Action"), m.get("Key")) for m in fake.actions if m.get("Action", "").startswith("DBDel")]
+        assert deletes == [("DBDelTree", "5103/b"), ("DBDel", "5103/current")]
     finally:
         task.cancel()
