@@ -86,13 +86,13 @@ class AstDbWriter:
             log.info("AstDB not updated (%s): AMI is down; will write after the next login", why)
             return False
         fresh = self._stale
-        keys = 0
+        keys, numbers = 0, 0
         try:
             for place, entries in plan.items():
                 if fresh or self._written.get(place) != entries:
                     await self._publish(place, entries, ask=fresh)
                     self._written[place] = entries
-                    keys += len(entries)
+                    keys, numbers = keys + len(entries), numbers + (place[0] == ASTDB_FAMILY)
             for place in sorted(set(self._written) - set(plan)):     # a number removed from the configuration
                 await self.ami.db_del(place[0], place[1], tree=True)
                 del self._written[place]
@@ -104,8 +104,7 @@ class AstDbWriter:
         if not keys:
             log.info("AstDB: already up to date (%s)", why)
             return True
-        log.info("AstDB: wrote %d key(s) for %d number(s) (%s); next hand-off %s", keys,
-                 len(plan) - 1, why,
+        log.info("AstDB: wrote %d key(s) for %d number(s) (%s); next hand-off %s", keys, numbers, why,
                  self.next_handoff.isoformat(timespec="seconds") if self.next_handoff else "none")
         return True
 
