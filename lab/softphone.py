@@ -127,7 +127,7 @@ class Baresip:
                     if future is not None and not future.done():
                         future.set_result(frame)
                 elif frame.get("event"):
-                    frame["_at"] = time.time()
+                    frame["_at"] = time.monotonic()
                     self.events.append(frame)
                     self._changed.set()
 
@@ -143,7 +143,7 @@ class Baresip:
     async def wait_event(self, kind: str, timeout: float = 10.0,
                          where: Callable[[dict[str, Any]], bool] = lambda e: True,
                          after: float = 0.0) -> dict[str, Any]:
-        """The first ``kind`` event (seen at or after ``after``, a time.time()) matching ``where``."""
+        """The first ``kind`` event (seen at or after ``after``, a time.monotonic()) matching ``where``."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout * TIMEOUT_FACTOR
         while True:
@@ -165,14 +165,14 @@ class Baresip:
 
     async def register(self) -> float:
         """Create the account (``uanew``): baresip sends REGISTER; returns when it was asked."""
-        asked = time.time()
+        asked = time.monotonic()
         response = await self.command("uanew", self.account_line())
         assert response.get("ok"), response
         return asked
 
     async def unregister(self) -> float:
         """Delete the account (``uadel``): baresip unregisters (Expires: 0) but keeps running."""
-        asked = time.time()
+        asked = time.monotonic()
         response = await self.command("uadel", self.aor)
         assert response.get("ok"), response
         return asked
