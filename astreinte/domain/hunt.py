@@ -33,6 +33,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from astreinte.domain import hunt_events as ev
+from astreinte.domain.hunt_events import Target
+
+__all__ = ["Hunt", "HuntPolicy", "Target"]
 
 Strategy = Literal["linear", "ringall"]
 NoAnswer = Literal["voicemail", "hangup"]
@@ -51,16 +54,6 @@ class HuntPolicy:
     on_no_answer: NoAnswer = "voicemail"
     confirm_timeout: float = 10.0   # seconds an answered callee has to press a digit
     hold_message_every: float | None = 20.0  # seconds between "please hold" messages; None: never
-
-
-@dataclass(frozen=True)
-class Target:
-    """One level of the chain as the hunt sees it: a person and the phones rung together."""
-
-    level: int
-    person: str
-    name: str
-    phones: tuple[str, ...]
 
 
 _UNANSWERED: frozenset[LegState] = frozenset({"dialing", "ringing"})

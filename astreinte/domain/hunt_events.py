@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from astreinte.domain.hunt import Target
+
+@dataclass(frozen=True)
+class Target:
+    """One level of the chain as the hunt sees it: a person and the phones rung together."""
+
+    level: int
+    person: str
+    name: str
+    phones: tuple[str, ...]
+
 
 FailCause = Literal["busy", "unreachable", "no_answer", "rejected", "congestion"]
 AttemptResult = Literal["answered", "declined", "no_answer", "busy", "unreachable", "cancelled"]
