@@ -129,7 +129,7 @@ class StatusServer:
         while True:
             try:
                 await self.ari.ping()
-                self.ari_up = True
+                self.ari_up = self.ari.serving     # answering is not enough: the app's calls must come to us
             except LinkError:
                 self.ari_up = False
             self.metrics.link.labels("ari").set(1 if self.ari_up else 0)

@@ -1,7 +1,12 @@
 """Watch everything Asterisk does, through ARI, as a test would check it.
 
-A separate ARI application (``labwatch``) subscribed to all event sources sees
-the channels, playbacks and bridges of every call without touching them.
+A separate ARI application (``labwatch-<random>``) subscribed to all event sources
+sees the channels, playbacks and bridges of every call without touching them.
+
+Each observer has an application name of its own: Asterisk 22 unregisters an
+application when a WebSocket that held it closes, even if a newer WebSocket has
+registered the same name meanwhile. A test's observer closing while the next
+test's opened under the same name left the new one deaf (no event at all).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +37,10 @@ class Seen:
 
 
 class Observer:
-    def __init__(self, url: str = "http://127.0.0.1:8088", user: str = "astreinte", password: str = "secret") -> None:
+    def __init__(self, url: str = "http://127.0.0.1:8088", user: str = "astreinte", password: str = "secret",
+                 app: str | None = None) -> None:
         self.url = url.rstrip("/") + "/ari"
+        self.app = app or f"labwatch-{uuid.uuid4().hex[:8]}"
         self.auth = basic_auth(user, password)
         self.seen: list[Seen] = []
         self._changed = asyncio.Condition()
@@ -42,7 +50,7 @@ class Observer:
     async def __aenter__(self) -> Observer:
         self._session = aiohttp.ClientSession(headers={"Authorization": self.auth})
         ws = await self._session.ws_connect(
-            self.url.replace("http", "ws", 1) + "/events", params={"app": "labwatch", "subscribeAll": "true"})
+            self.url.replace("http", "ws", 1) + "/events", params={"app": self.app, "subscribeAll": "true"})
         self._task = asyncio.create_task(self._read(ws))
         return self
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -25,6 +26,10 @@ from astreinte.domain.errors import FatalLinkError, LinkError
 from astreinte.wire.ari_events import Event, parse_event
 
 log = logging.getLogger("astreinte.ari")
+
+APP_CHECK_EVERY = 5.0   # seconds between probes that the app's events still reach our WebSocket
+TAKE_BACK_AFTER = 10.0  # seconds before taking the app back from another client that took it over
+PROBE = "astreinte-probe"
 
 
 class AriError(LinkError):
@@ -61,11 +66,31 @@ def backoff(initial: float = 0.1, factor: float = 1.6, maximum: float = 5.0) -> 
     return delays()
 
 
+@dataclass
+class _Link:
+    """What ``_watch`` knows of one WebSocket connection."""
+
+    echoed: int = 0                     # the last probe event received back
+    replaced_at: float | None = None    # loop time of ApplicationReplaced
+    lost: str | None = None             # why we closed it
+
+
+def _probe_number(data: Mapping[str, Any]) -> int:
+    try:
+        return int((data.get("userevent") or {}).get("probe", 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0
+
+
 class Ari:
     """One ARI application: REST requests and its event stream."""
 
-    def __init__(self, settings: AriSettings, *, request_timeout: float = 5.0) -> None:
+    def __init__(self, settings: AriSettings, *, request_timeout: float = 5.0,
+                 app_check_every: float = APP_CHECK_EVERY, take_back_after: float = TAKE_BACK_AFTER) -> None:
         self.settings = settings
+        self.app_check_every = app_check_every
+        self.take_back_after = take_back_after
+        self.serving = False        # connected, and Asterisk sends this app's calls to us
         self.base = settings.url.rstrip("/") + "/ari"
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -127,27 +152,84 @@ class Ari:
             else:
                 attempt += 1
                 delays = backoff()
-                log.info("ARI connected to %s, app %r", self.settings.url, self.settings.app)
-                yield Connected(attempt)
-                try:
-                    async for msg in ws:
-                        if msg.type == aiohttp.WSMsgType.TEXT:
-                            try:
-                                data = json.loads(msg.data)
-                            except ValueError:
-                                log.warning("ARI sent a frame that is not JSON: %.120r", msg.data)
-                                continue
-                            if isinstance(data, dict):
-                                yield parse_event(data)
-                        elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
-                            break
-                finally:
-                    await ws.close()
-                reason = "WebSocket closed"
-                yield Disconnected(reason)
+                link = _Link()
+                async with contextlib.aclosing(self._read(ws, attempt, link)) as items:
+                    async for item in items:
+                        yield item
+                reason = link.lost or "WebSocket closed"
             delay = await anext(delays)
             log.info("ARI unavailable (%s); retrying in %.2f s", reason, delay)
             await asyncio.sleep(delay)
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse, attempt: int,
+                    link: _Link) -> AsyncGenerator[Event | Connected | Disconnected, None]:
+        """One connection's events, from Connected to Disconnected, watched by ``_watch``."""
+        log.info("ARI connected to %s, app %r", self.settings.url, self.settings.app)
+        self.serving = True
+        watch = asyncio.get_running_loop().create_task(self._watch(ws, link))
+        try:
+            yield Connected(attempt)
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    try:
+                        data = json.loads(msg.data)
+                    except ValueError:
+                        log.warning("ARI sent a frame that is not JSON: %.120r", msg.data)
+                        continue
+                    if not isinstance(data, dict):
+                        continue
+                    if data.get("type") == "ChannelUserevent" and data.get("eventname") == PROBE:
+                        link.echoed = max(link.echoed, _probe_number(data))
+                        continue
+                    event = parse_event(data)
+                    if event.type == "ApplicationReplaced":
+                        self.serving = False
+                        link.replaced_at = asyncio.get_running_loop().time()
+                        log.error("another client took over ARI app %r (a second `astreinte run`? a tool using "
+                                  "the daemon's app name?): Asterisk sends the calls to it now; this daemon "
+                                  "takes the app back in %.0f s", self.settings.app, self.take_back_after)
+                    yield event
+                elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                    break
+        finally:
+            self.serving = False
+            watch.cancel()
+            await asyncio.wait([watch])     # re-raises our own cancellation, never swallows it
+            await ws.close()
+        yield Disconnected(link.lost or "WebSocket closed")
+
+    async def _watch(self, ws: aiohttp.ClientWebSocketResponse, link: _Link) -> None:
+        """Close ``ws`` (``events`` then reconnects) once it no longer brings the app's events.
+
+        Asterisk 22 deactivates an app when *any* WebSocket that held it closes, even after a newer
+        one registered the same name, and says nothing to the newer one. An earlier connection of
+        ours finishing its close as we reconnect, or another client that took the app over and left,
+        would leave this connection open but deaf, every call going to the dialplan fallback. So
+        Asterisk is asked, every ``app_check_every`` seconds, to send the app a user event: a
+        connection that did not receive the previous one is dropped and made again. A connection
+        whose app was taken over waits ``take_back_after`` seconds, then takes the app back.
+        """
+        loop = asyncio.get_running_loop()
+        sent = 0
+        while True:
+            if link.replaced_at is None and link.echoed < sent:
+                link.lost = (f"Asterisk did not deliver our probe event within {self.app_check_every:g} s: "
+                             f"this connection no longer receives app {self.settings.app!r}")
+            elif link.replaced_at is not None and loop.time() - link.replaced_at >= self.take_back_after:
+                link.lost = f"taking app {self.settings.app!r} back from the client that took it over"
+            if link.lost:
+                log.warning("%s; reconnecting", link.lost)
+                await ws.close()
+                return
+            if link.replaced_at is None:
+                try:
+                    await self.request("POST", f"/events/user/{PROBE}",
+                                       params={"application": self.settings.app},
+                                       body={"variables": {"probe": str(sent + 1)}})
+                    sent += 1
+                except LinkError:
+                    pass            # Asterisk unreachable: the WebSocket heartbeat decides
+            await asyncio.sleep(self.app_check_every)
 
     # --- the calls astreinte makes ------------------------------------------------
 
@@ -235,9 +317,13 @@ class Ari:
                            params={"eventSource": event_source})
 
     async def filter_events(self, allowed: Iterable[str]) -> None:
-        """Only these event types reach the app's WebSocket (less to send, parse and route per call)."""
+        """Only these event types reach the app's WebSocket (less to send, parse and route per call).
+
+        ApplicationReplaced and ChannelUserevent always do: they tell ``events`` whether the app's events
+        still reach this connection."""
+        kinds = dict.fromkeys([*allowed, "ApplicationReplaced", "ChannelUserevent"])
         await self.request("PUT", f"/applications/{self.settings.app}/eventFilter",
-                           body={"allowed": [{"type": kind} for kind in allowed]})
+                           body={"allowed": [{"type": kind} for kind in kinds]})
 
     async def ping(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/asterisk/ping") or {})

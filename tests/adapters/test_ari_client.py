@@ -22,6 +22,9 @@ class FakeAri:
         self.sockets: list[web.WebSocketResponse] = []
         self.connections = 0
         self.runner: web.AppRunner | None = None
+        self.deaf = False                     # Asterisk no longer sends the app's events to the WebSocket
+        self.deaf_on_connect: list[bool] = []  # per new WebSocket: deaf from the start (an old one closing)
+        self.bodies: list[Any] = []
 
     async def start(self) -> str:
         app = web.Application()
@@ -43,6 +46,7 @@ class FakeAri:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.connections += 1
+        self.deaf = self.deaf_on_connect.pop(0) if self.deaf_on_connect else False
         self.sockets.append(ws)
         async for _ in ws:
             pass
@@ -56,6 +60,11 @@ class FakeAri:
             return web.json_response({"message": "Channel not found"}, status=404)
         if "/broken" in request.path:
             return web.json_response({"message": "Internal"}, status=500)
+        if request.can_read_body:
+            self.bodies.append(await request.json())
+        if request.path.startswith("/ari/events/user/") and not self.deaf:   # to the app: a ChannelUserevent
+            await self.send({"type": "ChannelUserevent", "application": request.query["application"],
+                             "eventname": request.path.rsplit("/", 1)[1], "userevent": self.bodies[-1]["variables"]})
         if request.path == "/ari/endpoints/PJSIP":
             return web.json_response([{"technology": "PJSIP", "resource": "alice", "state": "online"}])
         return web.Response(status=204)
@@ -96,6 +105,9 @@ async def test_rest_calls_and_errors(fake: FakeAri) -> None:
         with pytest.raises(AriError, match="HTTP 500"):
             await ari.answer("broken")
         assert (await ari.endpoints())[0]["state"] == "online"
+        await ari.filter_events(["StasisStart", "StasisEnd"])
+        allowed = [kind["type"] for kind in fake.bodies[-1]["allowed"]]
+        assert allowed == ["StasisStart", "StasisEnd", "ApplicationReplaced", "ChannelUserevent"]
 
 
 async def test_bad_credentials_are_fatal(fake: FakeAri) -> None:
@@ -131,3 +143,49 @@ async def test_events_survive_a_dropped_websocket(fake: FakeAri) -> None:
     assert kinds == ["Connected", "StasisStart", "StasisEnd", "Disconnected", "Connected"]
     assert isinstance(seen[3], Disconnected)
     assert fake.connections == 2
+
+
+async def test_a_connection_that_stops_bringing_events_is_made_again(
+        fake: FakeAri, caplog: pytest.LogCaptureFixture) -> None:
+    """Asterisk 22 deactivates the app when an older WebSocket of it finishes closing after ours opened."""
+    url = await fake.start()
+    fake.deaf_on_connect = [True]
+    seen: list[object] = []
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte"), app_check_every=0.05) as ari:
+        async with asyncio.timeout(10):
+            async for item in ari.events():
+                seen.append(item)
+                if isinstance(item, Connected) and item.attempt == 2:
+                    await asyncio.sleep(0.3)         # several probes: each comes back, nothing is dropped
+                    assert ari.serving and fake.connections == 2
+                    break
+    kinds = [type(item).__name__ for item in seen]
+    assert kinds == ["Connected", "Disconnected", "Connected"], "probe events are never passed on"
+    assert isinstance(seen[1], Disconnected) and "did not deliver our probe event" in seen[1].reason
+    assert "this connection no longer receives app 'astreinte'; reconnecting" in caplog.text
+
+
+async def test_an_app_taken_over_is_taken_back(fake: FakeAri, caplog: pytest.LogCaptureFixture) -> None:
+    url = await fake.start()
+    seen: list[object] = []
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte"), app_check_every=0.05,
+                   take_back_after=0.2) as ari:
+
+        async def read() -> None:
+            async for item in ari.events():
+                seen.append(item)
+                if isinstance(item, Connected) and item.attempt == 1:
+                    await fake.send({"type": "ApplicationReplaced", "application": "astreinte"})
+                elif isinstance(item, a.OtherEvent):
+                    assert not ari.serving, "a daemon whose app was taken over is not serving"
+                    fake.deaf = True                 # the events go to the other client now
+                elif isinstance(item, Connected) and item.attempt == 2:
+                    return
+
+        async with asyncio.timeout(10):
+            await read()
+        assert ari.serving
+    kinds = [type(item).__name__ for item in seen]
+    assert kinds == ["Connected", "OtherEvent", "Disconnected", "Connected"]
+    assert isinstance(seen[2], Disconnected) and "taking app 'astreinte' back" in seen[2].reason
+    assert "another client took over ARI app 'astreinte'" in caplog.text

@@ -33,6 +33,7 @@ def free_port() -> int:
 class FakeAri:
     def __init__(self) -> None:
         self.up = True
+        self.serving = True     # the app's events come to this connection
 
     async def ping(self) -> dict[str, Any]:
         if not self.up:

@@ -1,0 +1,69 @@
+"""Another ARI client takes the daemon's Stasis app, then leaves: the daemon takes it back.
+
+Asterisk 22 deactivates an app when any WebSocket that held it closes, even after a newer
+one registered the same name, and tells nobody. A second ``astreinte run`` started by mistake,
+or a debugging tool connected with the daemon's app name, used to leave the daemon connected
+but deaf once it left: every call went to the dialplan fallback for as long as the daemon ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from astreinte.cli.status import fetch_status
+from lab import phones
+from lab.observer import Observer, channel_name
+from tests.e2e.conftest import lab_config
+from tests.e2e.test_faults import PORT, calls_by_tier, team
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp]
+
+
+async def ari_link_becomes(expected: bool, timeout: float = 10.0) -> bool:
+    """Whether `astreinte status` shows the ARI link as ``expected`` within ``timeout`` (refreshed every 5 s)."""
+    end = asyncio.get_running_loop().time() + timeout * phones.TIMEOUT_FACTOR
+    while True:
+        status = await asyncio.to_thread(fetch_status, "127.0.0.1", 9464)
+        if status["links"]["ari"] is expected:
+            return True
+        if asyncio.get_running_loop().time() > end:
+            return False
+        await asyncio.sleep(0.25)
+
+
+async def test_an_app_taken_over_then_released_is_taken_back_and_no_caller_is_stranded(
+        lab: Any, daemon: Any, tmp_path: Path) -> None:
+    config = lab_config(lab, tmp_path, team("5114", "alice"))
+    process = await daemon(config)
+    await asyncio.sleep(6 * phones.TIMEOUT_FACTOR)          # a probe event sent, echoed and checked
+    assert await ari_link_becomes(True)
+    assert sum("ARI connected" in line for line in process.lines) == 1, process.log()
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300, calls=2)
+    async with Observer(app="astreinte") as other:           # a second client with the daemon's app name
+        await process.wait_for_line("another client took over ARI app 'astreinte'")
+        # a call now enters the app on the other client's side, which does nothing with it
+        stranded = await phones.call("5114", tmp_path, hold_ms=3000, name="stranded")
+        await other.wait_for(lambda s: s.type == "StasisStart", timeout=10, what="the call in the other client")
+        assert await ari_link_becomes(False), "`astreinte status` says ARI up while another client gets the calls"
+    # It left, and Asterisk deactivated the app with it: the daemon takes the app back, and the
+    # caller left waiting in the app is handed to the dialplan, which rings the on-call phone.
+    await process.wait_for_line("taking app 'astreinte' back", timeout=20)
+    await process.wait_for_line("handing it to the dialplan fallback", timeout=10)
+    assert await stranded.done(40) == 0, stranded.output
+    # The next call is hunted by the daemon again, not by a fallback tier.
+    async with Observer() as watch:
+        caller = await phones.call("5114", tmp_path, hold_ms=4000)
+        await watch.wait_for(lambda s: s.type == "ChannelEnteredBridge"
+                             and channel_name(s).startswith("PJSIP/alice-"), timeout=20, what="alice bridged")
+        assert await caller.done(30) == 0, caller.output
+    assert await alice.done(30) == 0, alice.output
+    await process.wait_for_line("bridged with alice")
+    tiers = list(calls_by_tier(lab, "5114").values())
+    assert tiers == [["stasis", "agi", "agi rings level 1 PJSIP/alice"], ["stasis"]], tiers
+    assert await ari_link_becomes(True)
+    # Asterisk echoes the daemon's probe events (every 5 s): no needless reconnection meanwhile
+    assert sum("ARI connected" in line for line in process.lines) == 2, process.log()
