@@ -91,7 +91,8 @@ class Daemon:
             metrics = Metrics()
             agi = AgiServer(config.daemon.agi, lambda number, now: chain_for(
                 services.config, services.schedule, number, now), served=metrics.agi_served,
-                             blocked=lambda caller: services.config.is_blocked(caller))
+                             blocked=lambda caller: services.config.is_blocked(caller),
+                             stasis_failed=ari.stasis_failed)
             astdb = AstDbWriter(ami, services)
             status = StatusServer(config.daemon.metrics, metrics, router=router, ari=ari, ami=ami, agi=agi,
                                   astdb=astdb)

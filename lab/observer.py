@@ -38,9 +38,11 @@ class Seen:
 
 class Observer:
     def __init__(self, url: str = "http://127.0.0.1:8088", user: str = "astreinte", password: str = "secret",
-                 app: str | None = None) -> None:
+                 app: str | None = None, subscribe_all: bool = True) -> None:
         self.url = url.rstrip("/") + "/ari"
         self.app = app or f"labwatch-{uuid.uuid4().hex[:8]}"
+        self.subscribe_all = subscribe_all
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.auth = basic_auth(user, password)
         self.seen: list[Seen] = []
         self._changed = asyncio.Condition()
@@ -49,12 +51,16 @@ class Observer:
 
     async def __aenter__(self) -> Observer:
         self._session = aiohttp.ClientSession(headers={"Authorization": self.auth})
-        ws = await self._session.ws_connect(
-            self.url.replace("http", "ws", 1) + "/events", params={"app": self.app, "subscribeAll": "true"})
-        self._task = asyncio.create_task(self._read(ws))
+        params = {"app": self.app, "subscribeAll": "true" if self.subscribe_all else "false"}
+        self._ws = await self._session.ws_connect(self.url.replace("http", "ws", 1) + "/events", params=params)
+        self._task = asyncio.create_task(self._read(self._ws))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._ws is not None:         # a close handshake, not a dropped connection, for Asterisk
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with asyncio.timeout(5):
+                    await self._ws.close()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

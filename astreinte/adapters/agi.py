@@ -3,7 +3,8 @@
 When ``Stasis()`` fails (ARI link down, app not registered) or the daemon hands a call
 back, the dialplan asks this server for the chain of the dialed number and dials it
 itself. One short exchange per call: read the environment, set the channel variables
-(``ASTREINTE_DIAL_1``... then ``ASTREINTE_LEVELS``), close. Every read is bounded in
+(``ASTREINTE_DIAL_1``... then ``ASTREINTE_LEVELS``), read ``STASISSTATUS`` (``FAILED``: the
+ARI client must connect again, see ``Ari.stasis_failed``), close. Every read is bounded in
 time and size and the number of simultaneous connections is capped, so a hostile or
 stuck peer costs one slot for a few seconds at most.
 """
@@ -20,7 +21,17 @@ from typing import TypeVar
 
 from astreinte.config.daemon import Listen
 from astreinte.dialplan import NUMBER, Chain
-from astreinte.wire.agi import AgiParser, AgiProtocolError, Hangup, Item, Reply, Request, set_variable, verbose
+from astreinte.wire.agi import (
+    AgiParser,
+    AgiProtocolError,
+    Hangup,
+    Item,
+    Reply,
+    Request,
+    get_variable,
+    set_variable,
+    verbose,
+)
 
 log = logging.getLogger("astreinte.agi")
 
@@ -36,8 +47,10 @@ MAX_CONNECTIONS = 64
 class AgiServer:
     def __init__(self, listen: Listen, lookup: Lookup, *, served: Served = lambda outcome: None,
                  blocked: Callable[[str], bool] = lambda caller: False,
+                 stasis_failed: Callable[[], None] = lambda: None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.listen = listen
+        self.stasis_failed = stasis_failed      # told when a call comes because Stasis() failed
         self.lookup = lookup
         self.blocked = blocked
         self.served = served
@@ -94,31 +107,38 @@ class AgiServer:
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         link = _Link(reader, writer)
         request = await link.next(Request)
-        if request is None:
+        if request is None or not await self._answer(link, request):
             return
+        # Last, not to delay the call: Stasis() failed means Asterisk has no active app of ours,
+        # whatever the ARI WebSocket looks like (the ARI client then connects again).
+        status = await link.ask(get_variable("STASISSTATUS"))
+        if status is not None and status.data == "FAILED":
+            log.info("FastAGI: call %s came because Stasis() failed", request.uniqueid)
+            self.stasis_failed()
+
+    async def _answer(self, link: _Link, request: Request) -> bool:
+        """Set the call's variables; False when there is nothing more to ask (or nobody to ask)."""
         number = request.extension
         if request.script != "chain":
             log.warning("FastAGI: unknown script %.40r for channel %.60s", request.script, request.channel)
             self.served("error")
-            return
+            return False
         if self.blocked(request.get("callerid")[:64]):
             log.info("FastAGI: call %s on %.30r: caller blocked, refused", request.uniqueid, number)
             self.served("blocked")
-            await link.command(set_variable("ASTREINTE_BLOCKED", "1"))
-            return
+            return await link.command(set_variable("ASTREINTE_BLOCKED", "1"))
         chain = self.lookup(number, self.clock()) if NUMBER.match(number) else None
         if chain is None:
             log.info("FastAGI: call %s on %.30r: no team answers this number", request.uniqueid, number)
             self.served("unknown_number")
-            await link.command(set_variable("ASTREINTE_LEVELS", "0"))
-            return
+            return await link.command(set_variable("ASTREINTE_LEVELS", "0"))
         log.info("FastAGI: call %s on %s (%s): team %s, %d level(s): %s", request.uniqueid, number,
                  request.channel, chain.team, len(chain.levels), " | ".join(chain.levels) or "voicemail")
         for name, value in chain.variables():
             if not await link.command(set_variable(name, value)):
-                return
-        await link.command(verbose(f"astreinte: chain of team {chain.team} set", 2))
+                return False
         self.served("chain")
+        return await link.command(verbose(f"astreinte: chain of team {chain.team} set", 2))
 
 
 class _Link:
@@ -146,11 +166,13 @@ class _Link:
 
     async def command(self, command: bytes) -> bool:
         """Send one command, wait for its reply; False when the channel hung up."""
+        return await self.ask(command) is not None
+
+    async def ask(self, command: bytes) -> Reply | None:
+        """Send one command and return its reply; None when the channel hung up."""
         self.writer.write(command)
         await self.writer.drain()
         reply = await self.next(Reply)
-        if reply is None:
-            return False
-        if not reply.ok:
+        if reply is not None and not reply.ok:
             log.warning("FastAGI: Asterisk refused %r: %s", command[:60], reply.text[:120])
-        return True
+        return reply

@@ -15,7 +15,7 @@ import json
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +28,6 @@ from astreinte.wire.ari_events import Event, parse_event
 log = logging.getLogger("astreinte.ari")
 
 APP_CHECK_EVERY = 5.0   # seconds between probes that the app's events still reach our WebSocket
-TAKE_BACK_AFTER = 10.0  # seconds before taking the app back from another client that took it over
 PROBE = "astreinte-probe"
 
 
@@ -71,8 +70,9 @@ class _Link:
     """What ``_watch`` knows of one WebSocket connection."""
 
     echoed: int = 0                     # the last probe event received back
-    replaced_at: float | None = None    # loop time of ApplicationReplaced
-    lost: str | None = None             # why we closed it
+    replaced: bool = False              # another client took the app over (ApplicationReplaced)
+    lost: str | None = None             # why we close it
+    wake: asyncio.Event = field(default_factory=asyncio.Event)    # set with ``lost``
 
 
 def _probe_number(data: Mapping[str, Any]) -> int:
@@ -86,11 +86,11 @@ class Ari:
     """One ARI application: REST requests and its event stream."""
 
     def __init__(self, settings: AriSettings, *, request_timeout: float = 5.0,
-                 app_check_every: float = APP_CHECK_EVERY, take_back_after: float = TAKE_BACK_AFTER) -> None:
+                 app_check_every: float = APP_CHECK_EVERY) -> None:
         self.settings = settings
         self.app_check_every = app_check_every
-        self.take_back_after = take_back_after
         self.serving = False        # connected, and Asterisk sends this app's calls to us
+        self._link: _Link | None = None     # the open connection's state
         self.base = settings.url.rstrip("/") + "/ari"
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -166,6 +166,7 @@ class Ari:
         """One connection's events, from Connected to Disconnected, watched by ``_watch``."""
         log.info("ARI connected to %s, app %r", self.settings.url, self.settings.app)
         self.serving = True
+        self._link = link
         watch = asyncio.get_running_loop().create_task(self._watch(ws, link))
         try:
             yield Connected(attempt)
@@ -184,44 +185,54 @@ class Ari:
                     event = parse_event(data)
                     if event.type == "ApplicationReplaced":
                         self.serving = False
-                        link.replaced_at = asyncio.get_running_loop().time()
+                        link.replaced = True
                         log.error("another client took over ARI app %r (a second `astreinte run`? a tool using "
                                   "the daemon's app name?): Asterisk sends the calls to it now; this daemon "
-                                  "takes the app back in %.0f s", self.settings.app, self.take_back_after)
+                                  "takes the app back once a call falls to the dialplan fallback",
+                                  self.settings.app)
                     yield event
                 elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                     break
         finally:
             self.serving = False
+            self._link = None
             watch.cancel()
             await asyncio.wait([watch])     # re-raises our own cancellation, never swallows it
             await ws.close()
         yield Disconnected(link.lost or "WebSocket closed")
 
+    def stasis_failed(self) -> None:
+        """A call's ``Stasis()`` failed (the FastAGI server saw it): Asterisk has no active app of ours.
+
+        Whatever the WebSocket looks like, it brings nothing: connect again. The app being inactive,
+        registering it takes nobody's place: this is how an app taken over, then let go, is taken back.
+        """
+        link = self._link
+        if link is not None and link.lost is None:
+            link.lost = f"a call's Stasis() failed: Asterisk does not send app {self.settings.app!r} to us"
+            link.wake.set()
+
     async def _watch(self, ws: aiohttp.ClientWebSocketResponse, link: _Link) -> None:
         """Close ``ws`` (``events`` then reconnects) once it no longer brings the app's events.
 
         Asterisk 22 deactivates an app when *any* WebSocket that held it closes, even after a newer
-        one registered the same name, and says nothing to the newer one. An earlier connection of
-        ours finishing its close as we reconnect, or another client that took the app over and left,
-        would leave this connection open but deaf, every call going to the dialplan fallback. So
-        Asterisk is asked, every ``app_check_every`` seconds, to send the app a user event: a
-        connection that did not receive the previous one is dropped and made again. A connection
-        whose app was taken over waits ``take_back_after`` seconds, then takes the app back.
+        one registered the same name, and tells nobody: an earlier connection of ours finishing its
+        close as we reconnect leaves this one open but deaf. So Asterisk is asked, every
+        ``app_check_every`` seconds, to send the app a user event; a connection that did not receive
+        the previous one is dropped and made again. Not while another client holds the app: its
+        events go there, and registering the app again would take it back from a client that may be
+        answering calls. That connection waits for ``stasis_failed``.
         """
-        loop = asyncio.get_running_loop()
         sent = 0
         while True:
-            if link.replaced_at is None and link.echoed < sent:
+            if not link.replaced and link.echoed < sent and link.lost is None:
                 link.lost = (f"Asterisk did not deliver our probe event within {self.app_check_every:g} s: "
                              f"this connection no longer receives app {self.settings.app!r}")
-            elif link.replaced_at is not None and loop.time() - link.replaced_at >= self.take_back_after:
-                link.lost = f"taking app {self.settings.app!r} back from the client that took it over"
             if link.lost:
                 log.warning("%s; reconnecting", link.lost)
                 await ws.close()
                 return
-            if link.replaced_at is None:
+            if not link.replaced:
                 try:
                     await self.request("POST", f"/events/user/{PROBE}",
                                        params={"application": self.settings.app},
@@ -229,7 +240,9 @@ class Ari:
                     sent += 1
                 except LinkError:
                     pass            # Asterisk unreachable: the WebSocket heartbeat decides
-            await asyncio.sleep(self.app_check_every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.app_check_every):
+                    await link.wake.wait()
 
     # --- the calls astreinte makes ------------------------------------------------
 

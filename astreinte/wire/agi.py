@@ -177,5 +177,11 @@ def set_variable(name: str, value: str) -> bytes:
     return f"SET VARIABLE {name} {quote(value)}\n".encode()
 
 
+def get_variable(name: str) -> bytes:
+    if not VARIABLE_NAME.match(name):
+        raise AgiProtocolError(f"bad channel variable name {name[:40]!r}")
+    return f"GET VARIABLE {name}\n".encode()
+
+
 def verbose(message: str, level: int = 1) -> bytes:
     return f"VERBOSE {quote(message)} {int(level)}\n".encode()

@@ -165,11 +165,11 @@ async def test_a_connection_that_stops_bringing_events_is_made_again(
     assert "this connection no longer receives app 'astreinte'; reconnecting" in caplog.text
 
 
-async def test_an_app_taken_over_is_taken_back(fake: FakeAri, caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_app_taken_over_is_taken_back_once_a_call_falls_to_the_fallback(
+        fake: FakeAri, caplog: pytest.LogCaptureFixture) -> None:
     url = await fake.start()
     seen: list[object] = []
-    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte"), app_check_every=0.05,
-                   take_back_after=0.2) as ari:
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte"), app_check_every=0.05) as ari:
 
         async def read() -> None:
             async for item in ari.events():
@@ -179,6 +179,9 @@ async def test_an_app_taken_over_is_taken_back(fake: FakeAri, caplog: pytest.Log
                 elif isinstance(item, a.OtherEvent):
                     assert not ari.serving, "a daemon whose app was taken over is not serving"
                     fake.deaf = True                 # the events go to the other client now
+                    await asyncio.sleep(0.5)         # ten probe periods: no fight for the app
+                    assert fake.connections == 1 and len(seen) == 2
+                    ari.stasis_failed()              # the other client left: Stasis() fails, FastAGI says so
                 elif isinstance(item, Connected) and item.attempt == 2:
                     return
 
@@ -187,5 +190,5 @@ async def test_an_app_taken_over_is_taken_back(fake: FakeAri, caplog: pytest.Log
         assert ari.serving
     kinds = [type(item).__name__ for item in seen]
     assert kinds == ["Connected", "OtherEvent", "Disconnected", "Connected"]
-    assert isinstance(seen[2], Disconnected) and "taking app 'astreinte' back" in seen[2].reason
+    assert isinstance(seen[2], Disconnected) and "a call's Stasis() failed" in seen[2].reason
     assert "another client took over ARI app 'astreinte'" in caplog.text

@@ -1,9 +1,12 @@
 """Another ARI client takes the daemon's Stasis app, then leaves: the daemon takes it back.
 
-Asterisk 22 deactivates an app when any WebSocket that held it closes, even after a newer
-one registered the same name, and tells nobody. A second ``astreinte run`` started by mistake,
-or a debugging tool connected with the daemon's app name, used to leave the daemon connected
-but deaf once it left: every call went to the dialplan fallback for as long as the daemon ran.
+Asterisk 22 deactivates an app when the WebSocket that held it closes, and tells nobody. A
+second ``astreinte run`` started by mistake, or a debugging tool connected with the daemon's
+app name, used to leave the daemon connected but deaf once it left: every call went to the
+dialplan fallback for as long as the daemon ran, and a caller the other client had left in
+the app waited in silence. The daemon does not fight for the app (registering it again while
+the other client holds it would take calls from it); the first call whose ``Stasis()`` fails
+tells it, through its FastAGI server, that the app is free.
 """
 
 from __future__ import annotations
@@ -42,28 +45,34 @@ async def test_an_app_taken_over_then_released_is_taken_back_and_no_caller_is_st
     await asyncio.sleep(6 * phones.TIMEOUT_FACTOR)          # a probe event sent, echoed and checked
     assert await ari_link_becomes(True)
     assert sum("ARI connected" in line for line in process.lines) == 1, process.log()
-    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300, calls=2)
-    async with Observer(app="astreinte") as other:           # a second client with the daemon's app name
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300, calls=3)
+    async with Observer(app="astreinte", subscribe_all=False) as other:   # what a second `astreinte run` opens
         await process.wait_for_line("another client took over ARI app 'astreinte'")
         # a call now enters the app on the other client's side, which does nothing with it
         stranded = await phones.call("5114", tmp_path, hold_ms=3000, name="stranded")
         await other.wait_for(lambda s: s.type == "StasisStart", timeout=10, what="the call in the other client")
         assert await ari_link_becomes(False), "`astreinte status` says ARI up while another client gets the calls"
-    # It left, and Asterisk deactivated the app with it: the daemon takes the app back, and the
-    # caller left waiting in the app is handed to the dialplan, which rings the on-call phone.
-    await process.wait_for_line("taking app 'astreinte' back", timeout=20)
+    await asyncio.sleep(6 * phones.TIMEOUT_FACTOR)
+    assert sum("ARI connected" in line for line in process.lines) == 1, "no fight for the app"
+    # It left, and Asterisk deactivated the app with it. The next call's Stasis() fails: the FastAGI
+    # tier rings alice, and tells the daemon, which takes the app back and hands the caller left
+    # waiting in the app to the dialplan, which rings alice too.
+    second = await phones.call("5114", tmp_path, hold_ms=3000, port=5072, name="second")
+    await process.wait_for_line("came because Stasis() failed", timeout=20)
     await process.wait_for_line("handing it to the dialplan fallback", timeout=10)
+    assert await second.done(40) == 0, second.output
     assert await stranded.done(40) == 0, stranded.output
     # The next call is hunted by the daemon again, not by a fallback tier.
     async with Observer() as watch:
-        caller = await phones.call("5114", tmp_path, hold_ms=4000)
+        caller = await phones.call("5114", tmp_path, hold_ms=3000)
         await watch.wait_for(lambda s: s.type == "ChannelEnteredBridge"
                              and channel_name(s).startswith("PJSIP/alice-"), timeout=20, what="alice bridged")
         assert await caller.done(30) == 0, caller.output
     assert await alice.done(30) == 0, alice.output
     await process.wait_for_line("bridged with alice")
     tiers = list(calls_by_tier(lab, "5114").values())
-    assert tiers == [["stasis", "agi", "agi rings level 1 PJSIP/alice"], ["stasis"]], tiers
+    fallback = ["stasis", "agi", "agi rings level 1 PJSIP/alice"]
+    assert tiers == [fallback, fallback, ["stasis"]], tiers
     assert await ari_link_becomes(True)
     # Asterisk echoes the daemon's probe events (every 5 s): no needless reconnection meanwhile
     assert sum("ARI connected" in line for line in process.lines) == 2, process.log()

@@ -16,8 +16,13 @@ def lookup(number: str, now: datetime) -> Chain | None:
     return CHAIN if number == "1000" else None
 
 
-async def asterisk(port: int, extension: str, *, env: bytes | None = None) -> list[str]:
-    """Play Asterisk: send the environment, answer 200 to every command, return the commands."""
+STATUS = "GET VARIABLE STASISSTATUS"
+
+
+async def asterisk(port: int, extension: str, *, env: bytes | None = None, stasis: str = "") -> list[str]:
+    """Play Asterisk: send the environment, answer 200 to every command, return the commands.
+
+    ``stasis`` is the channel's STASISSTATUS (empty: Stasis() was not run, or the daemon handed the call back)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(env if env is not None else (
         f"agi_network: yes\nagi_network_script: chain\nagi_request: agi://127.0.0.1/chain\n"
@@ -26,7 +31,10 @@ async def asterisk(port: int, extension: str, *, env: bytes | None = None) -> li
     commands = []
     while line := await asyncio.wait_for(reader.readline(), 5):
         commands.append(line.decode().rstrip("\n"))
-        writer.write(b"200 result=1\n")
+        if commands[-1] == STATUS:
+            writer.write(f"200 result=1 ({stasis})\n".encode() if stasis else b"200 result=0\n")
+        else:
+            writer.write(b"200 result=1\n")
         await writer.drain()
     writer.close()
     return commands
@@ -53,6 +61,7 @@ async def test_the_chain_is_set_levels_last():
         'SET VARIABLE ASTREINTE_ROUNDS "2"', 'SET VARIABLE ASTREINTE_DIAL_1 "PJSIP/alice"',
         'SET VARIABLE ASTREINTE_DIAL_2 "PJSIP/bob&PJSIP/+33611223344@trunk-out"']
     assert commands[5] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
+    assert commands[-1] == STATUS, "asked last, not to delay the call"
     assert served == ["chain"]
 
 
@@ -61,8 +70,8 @@ async def test_unknown_or_hostile_numbers_get_zero_levels():
     server, task = await started(served)
     try:
         assert server.port is not None
-        assert await asterisk(server.port, "4242") == ['SET VARIABLE ASTREINTE_LEVELS "0"']
-        assert await asterisk(server.port, '1000" EXEC System id') == ['SET VARIABLE ASTREINTE_LEVELS "0"']
+        assert await asterisk(server.port, "4242") == ['SET VARIABLE ASTREINTE_LEVELS "0"', STATUS]
+        assert await asterisk(server.port, '1000" EXEC System id') == ['SET VARIABLE ASTREINTE_LEVELS "0"', STATUS]
     finally:
         task.cancel()
     assert served == ["unknown_number", "unknown_number"]
@@ -76,7 +85,7 @@ async def test_garbage_and_silence_cost_one_connection_not_the_server():
         assert await asterisk(server.port, "", env=b"GET / HTTP/1.0\r\n\r\n") == []
         assert await asterisk(server.port, "", env=b"\x00" * 70000) == []
         _, silent = await asyncio.open_connection("127.0.0.1", server.port)   # says nothing: timed out later
-        assert (await asterisk(server.port, "1000"))[-2] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
+        assert (await asterisk(server.port, "1000"))[-3] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
         silent.close()
     finally:
         task.cancel()
@@ -93,7 +102,26 @@ async def test_a_blocked_caller_is_refused_by_the_agi_tier_too():
         await asyncio.wait_for(ready.wait(), 5)
         assert server.port is not None
         env = b"agi_network_script: chain\nagi_extension: 1000\nagi_callerid: 0611223344\n\n"
-        assert await asterisk(server.port, "1000", env=env) == ['SET VARIABLE ASTREINTE_BLOCKED "1"']
+        assert await asterisk(server.port, "1000", env=env) == ['SET VARIABLE ASTREINTE_BLOCKED "1"', STATUS]
     finally:
         task.cancel()
     assert served == ["blocked"]
+
+
+async def test_a_call_that_comes_because_stasis_failed_is_reported():
+    """Stasis() failing while the daemon thinks it holds the app: the ARI client must connect again."""
+    failed: list[str] = []
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, stasis_failed=lambda: failed.append("now"))
+    ready = asyncio.Event()
+    task = asyncio.create_task(server.serve(ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        assert server.port is not None
+        await asterisk(server.port, "1000")                        # the daemon handed it back: SUCCESS/unset
+        await asterisk(server.port, "1000", stasis="SUCCESS")
+        assert failed == []
+        await asterisk(server.port, "1000", stasis="FAILED")
+        await asterisk(server.port, "4242", stasis="FAILED")       # whatever the number
+        assert failed == ["now", "now"]
+    finally:
+        task.cancel()
