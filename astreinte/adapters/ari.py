@@ -218,15 +218,16 @@ class Ari:
         Asterisk 22 deactivates an app when *any* WebSocket that held it closes, even after a newer
         one registered the same name, and tells nobody: an earlier connection of ours finishing its
         close as we reconnect leaves this one open but deaf. So Asterisk is asked, every
-        ``app_check_every`` seconds, to send the app a user event; a connection that did not receive
-        the previous one is dropped and made again. Not while another client holds the app: its
-        events go there, and registering the app again would take it back from a client that may be
-        answering calls. That connection waits for ``stasis_failed``.
+        ``app_check_every`` seconds, to send the app a user event; a connection that has not received
+        one two periods later is dropped and made again (a period of grace: a false alarm in a burst
+        of calls would lose their events while reconnecting). Not while another client holds the
+        app: its events go there, and registering the app again would take it back from a client
+        that may be answering calls. That connection waits for ``stasis_failed``.
         """
         sent = 0
         while True:
-            if not link.replaced and link.echoed < sent and link.lost is None:
-                link.lost = (f"Asterisk did not deliver our probe event within {self.app_check_every:g} s: "
+            if not link.replaced and link.echoed < sent - 1 and link.lost is None:
+                link.lost = (f"Asterisk did not deliver our probe event within {2 * self.app_check_every:g} s: "
                              f"this connection no longer receives app {self.settings.app!r}")
             if link.lost:
                 log.warning("%s; reconnecting", link.lost)
