@@ -13,6 +13,9 @@ still lists it). The daemon that connects next, whose router does not know them:
 
 Channels created less than ``GRACE`` before ``since`` (the moment of the look-up) are left
 alone: they may be new calls whose StasisStart is on its way.
+
+While another client holds the app, ``rescue_waiting`` hands to the dialplan the callers it
+leaves unanswered (``ASTREINTE_REASON=app-taken-over``).
 """
 
 from __future__ import annotations
@@ -91,14 +94,43 @@ class Leftovers:
                 with contextlib.suppress(LinkError):
                     await self.ari.hangup(channel_id)
         for channel_id, channel, args in callers:
-            number = args[0] if args and NUMBER.match(args[0]) else "s"
             log.warning("call %s (%s) was left in the app: handing it to the dialplan fallback",
                         channel_id, channel.get("name"))
-            with contextlib.suppress(LinkError):
-                await self.ari.set_variable(channel_id, "ASTREINTE_REASON", "daemon-restarted")
-            with contextlib.suppress(LinkError):
-                await self.ari.continue_in_dialplan(channel_id, FALLBACK_CONTEXT, number)
+            await self._hand_off(channel_id, args, "daemon-restarted")
         return found
+
+    async def rescue_waiting(self, known: Collection[str], born_before: datetime) -> int:
+        """Hand to the dialplan the callers nobody answered in the app since ``born_before``; how many.
+
+        For when another client holds the app (or held it, and left): a caller it does not answer
+        would wait in silence. The daemon answers its own callers at once, and those it knows are
+        never touched: an unanswered caller this old is one nobody is serving.
+        """
+        app = self.ari.settings.app
+        listing = await self.ari.request("GET", f"/applications/{app}") or {}
+        rescued = 0
+        for channel_id in listing.get("channel_ids", []):
+            channel_id = str(channel_id)
+            if channel_id in known:
+                continue
+            channel = await self._get(f"/channels/{channel_id}")
+            born = created(channel) if channel is not None else None
+            args = stasis_args(channel, app) if channel is not None else None
+            if (channel is None or born is None or born > born_before or args is None or args[:1] == ["leg"]
+                    or channel.get("state") not in ("Ring", "Ringing")):
+                continue
+            log.warning("call %s (%s) has waited unanswered in the app for %.0f s: handing it to the dialplan "
+                        "fallback", channel_id, channel.get("name"), (datetime.now(born.tzinfo) - born).total_seconds())
+            await self._hand_off(channel_id, args, "app-taken-over")
+            rescued += 1
+        return rescued
+
+    async def _hand_off(self, channel_id: str, args: list[str], reason: str) -> None:
+        number = args[0] if args and NUMBER.match(args[0]) else "s"
+        with contextlib.suppress(LinkError):
+            await self.ari.set_variable(channel_id, "ASTREINTE_REASON", reason)
+        with contextlib.suppress(LinkError):
+            await self.ari.continue_in_dialplan(channel_id, FALLBACK_CONTEXT, number)
 
     async def _get(self, path: str) -> dict[str, Any] | None:
         try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from astreinte.adapters.ari import Connected, Disconnected
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.router")
 
 LEFTOVER_DELAY = 0.3   # seconds after (re)connecting before calls left in the app are looked for
+RESCUE_EVERY = 5.0     # seconds between looks for callers left unanswered in an app another client holds
+STRANDED_AFTER = timedelta(seconds=10)   # a caller unanswered that long in the app is one nobody serves
 
 # The event types the router and the calls act on; Asterisk sends the app nothing else.
 HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed", "ChannelHangupRequest",
@@ -70,14 +73,28 @@ class Router:
 
     async def serve(self) -> None:
         """Read the app's events forever (the ARI client reconnects by itself)."""
-        async for event in self.ari.events():
-            match event:
-                case Connected():
-                    await self._resync()
-                case Disconnected(reason=reason):
-                    log.warning("ARI link lost (%s): live calls keep their state, new calls wait", reason)
-                case _:
-                    self.dispatch(event)
+        rescue = asyncio.get_running_loop().create_task(self._rescue_stranded())
+        try:
+            async for event in self.ari.events():
+                match event:
+                    case Connected():
+                        await self._resync()
+                    case Disconnected(reason=reason):
+                        log.warning("ARI link lost (%s): live calls keep their state, new calls wait", reason)
+                    case _:
+                        self.dispatch(event)
+        finally:
+            rescue.cancel()
+            await asyncio.wait([rescue])
+
+    async def _rescue_stranded(self) -> None:
+        """While the app's calls do not come to us, callers left unanswered in it go to the dialplan."""
+        while True:
+            await asyncio.sleep(RESCUE_EVERY)
+            if self.ari.serving:
+                continue
+            with contextlib.suppress(LinkError):     # ARI down: nobody can take a call out of the app
+                await Leftovers(self.ari).rescue_waiting(set(self.channels), datetime.now(UTC) - STRANDED_AFTER)
 
     async def _resync(self) -> None:
         """After every (re)connect: re-subscribe, re-read phones, and take back calls left in the app."""

@@ -76,3 +76,22 @@ async def test_an_app_taken_over_then_released_is_taken_back_and_no_caller_is_st
     assert await ari_link_becomes(True)
     # Asterisk echoes the daemon's probe events (every 5 s): no needless reconnection meanwhile
     assert sum("ARI connected" in line for line in process.lines) == 2, process.log()
+
+
+async def test_a_caller_the_other_client_leaves_unanswered_is_handed_to_the_dialplan(
+        lab: Any, daemon: Any, tmp_path: Path) -> None:
+    """A tool connected with the daemon's app name stays, and does nothing with the calls it gets."""
+    config = lab_config(lab, tmp_path, team("5115", "alice"))
+    process = await daemon(config)
+    alice = await phones.phone("alice", PORT["alice"], "answer", tmp_path, ring_ms=300)
+    async with Observer(app="astreinte", subscribe_all=False) as other:
+        await process.wait_for_line("another client took over ARI app 'astreinte'")
+        caller = await phones.call("5115", tmp_path, hold_ms=3000)
+        await other.wait_for(lambda s: s.type == "StasisStart", timeout=10, what="the call in the other client")
+        await process.wait_for_line("has waited unanswered in the app", timeout=25)
+        assert await caller.done(40) == 0, caller.output
+        assert await alice.done(30) == 0, alice.output
+        assert other.of_type("StasisEnd"), "the call left the other client's app"
+    tiers = list(calls_by_tier(lab, "5115").values())
+    assert tiers == [["stasis", "agi", "agi rings level 1 PJSIP/alice"]], tiers
+    assert sum("ARI connected" in line for line in process.lines) == 1, "the daemon did not fight for the app"

@@ -17,8 +17,8 @@ OLD = (NOW - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 NEW = (NOW + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-def channel(cid: str, app_name: str, app_data: str, born: str = OLD) -> dict[str, Any]:
-    return {"id": cid, "name": f"PJSIP/{cid}", "creationtime": born,
+def channel(cid: str, app_name: str, app_data: str, born: str = OLD, state: str = "Up") -> dict[str, Any]:
+    return {"id": cid, "name": f"PJSIP/{cid}", "creationtime": born, "state": state,
             "dialplan": {"context": "from-trunk", "exten": "1000", "app_name": app_name, "app_data": app_data}}
 
 
@@ -94,3 +94,19 @@ async def test_recover_hangs_up_legs_then_hands_off_callers_and_adopts_conversat
         await asyncio.sleep(0.01)
     assert ("hangup", "employee") in ari.done and ("destroy", "b1") in ari.done
     assert not recovery.watchers
+
+
+async def test_callers_nobody_answers_in_the_app_are_handed_to_the_dialplan():
+    """Another client holds the app (or held it and left): only a caller left unanswered is taken from it."""
+    ari = FakeAri({
+        "waiting": channel("waiting", "Stasis", "astreinte,1000", state="Ring"),
+        "answered": channel("answered", "Stasis", "astreinte,1000"),            # the other client serves it
+        "just-arrived": channel("just-arrived", "Stasis", "astreinte,1000", born=NEW, state="Ring"),
+        "ringing-leg": channel("ringing-leg", "Stasis", "astreinte,leg,x", state="Ring"),
+        "ours": channel("ours", "Stasis", "astreinte,1000", state="Ring"),
+        "elsewhere": channel("elsewhere", "Stasis", "otherapp,1000", state="Ring"),
+    }, {})
+    rescued = await Leftovers(ari).rescue_waiting({"ours"}, NOW - timedelta(seconds=10))  # type: ignore[arg-type]
+    assert rescued == 1
+    assert ari.done == [("set", "waiting", "ASTREINTE_REASON", "app-taken-over"),
+                        ("continue", "waiting", "astreinte-fallback", "1000")]
