@@ -397,5 +397,3 @@ class Hunt:
 
     def _end_attempt(self, leg: _Leg, result: ev.AttemptResult, now: datetime) -> None:
         self._attempts[leg.attempt] = replace(self._attempts[leg.attempt], result=result, ended_at=now)
-
-
