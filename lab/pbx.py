@@ -84,3 +84,8 @@ class LabPbx:
 
     def stop(self) -> None:
         _astlab("stop", self.run_id, timeout=60)
+
+    def restart(self, conf_dir: Path = CONF) -> None:
+        """Stop (killing it if it does not stop) and start again: same run id, same paths, fresh state."""
+        self.stop()
+        self.startup_log = _astlab("start", str(conf_dir), self.run_id, timeout=60)
