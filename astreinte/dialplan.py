@@ -1,19 +1,32 @@
-"""The PBX-native fallbacks: the dialplan file astreinte ships, and the chains it dials. Pure.
+"""The PBX-native fallbacks: the chains the dialplan dials, and what it needs to know. Pure.
 
-Every call on the on-call trunk goes through these tiers; each sets ``ASTREINTE_TIER`` and
-logs one ``Log(NOTICE, ...)`` line, so the call log can say which tier served it::
+The file itself is written by ``astreinte.dialplan_file``.
 
-    astreinte-inbound   stasis     Stasis(app, number): the daemon hunts (greeting, confirm, presence)
-                        (busy)     more than daemon.max_concurrent_calls calls: skip to the fallback
-    astreinte-fallback  agi        STASISSTATUS=FAILED (daemon or ARI down), or the daemon handed
-                                   the call back: FastAGI ``agi://HOST:PORT/chain`` sets the chain
+Every call on the on-call numbers goes through these contexts; each tier sets ``ASTREINTE_TIER``
+and logs one ``Log(NOTICE, ...)`` line, so the call log can say which tier served it::
+
+    astreinte-inbound   (entry)    the configured numbers only, each form a carrier delivers them in,
+                                   matched literally: ASTREINTE_NUMBER = the canonical number
+    astreinte-stasis    stasis     Stasis(app, number): the daemon hunts (greeting, confirm, presence)
+                        (busy)     more than daemon.max_concurrent_calls calls: skip to the tiers
+    astreinte-fallback             where the daemon hands calls back: canonical numbers, s, i
+    astreinte-tiers     agi        STASISSTATUS=FAILED (daemon or ARI down), or the daemon handed
+                                   the call back: FastAGI ``agi://HOST:PORT/chain,NUMBER`` sets the chain
                         astdb      the AGI failed too (daemon down): the chains the daemon wrote to
                                    AstDB (family ``astreinte``, see ``Timeline``), the one whose
                                    time has come; a caller in family ``astreinte_blocked`` is refused
                         (blocked)  the AGI or AstDB said the caller is blocked: refused, cause 21
                         (hunt)     dial each level ``ASTREINTE_DIAL_<n>`` for ``ASTREINTE_RING`` s,
-                                   ``ASTREINTE_ROUNDS`` times
+                                   ``ASTREINTE_ROUNDS`` times; with ``ASTREINTE_CONFIRM`` (the team
+                                   confirms) the callee must press 1 (``astreinte-confirm``), as
+                                   with the daemon; silence, 2 or a hang-up: the next level
+    astreinte-menus     menu       a menu number when the daemon cannot ask: its prompt, a key, the team
                         voicemail  nobody answered, or no chain: VoiceMail() or Record()
+    astreinte-trace                what these tiers did with each call, in AstDB (``TRACE_FAMILY``)
+
+The dialed number is data, never syntax: ``${EXTEN}`` is never expanded (a peer can put anything
+in a Request-URI), only literals the generator wrote; caller ID and the unique id reach the
+dialplan through ``FILTER()`` once, as ``ASTREINTE_CALLER`` and ``ASTREINTE_CALL``.
 
 ``chain_for()`` gives what the AGI server answers and what the AstDB writer stores; both
 re-check every dial string against an allow-list, because a ``,`` in a value expanded in
@@ -32,10 +45,15 @@ if TYPE_CHECKING:
     from astreinte.config import Config
     from astreinte.domain.schedule import Schedule
 
-INBOUND_CONTEXT = "astreinte-inbound"
-FALLBACK_CONTEXT = "astreinte-fallback"
+INBOUND_CONTEXT = "astreinte-inbound"    # the on-call numbers, literally, in every carrier form
+STASIS_CONTEXT = "astreinte-stasis"      # tier 1
+FALLBACK_CONTEXT = "astreinte-fallback"  # where the daemon hands calls back: canonical numbers
+TIERS_CONTEXT = "astreinte-tiers"        # agi -> astdb -> hunt -> voicemail
+PHONES_CONTEXT = "astreinte-phones"      # calls from provisioned softphones (phones.context's default)
 ASTDB_FAMILY = "astreinte"
 ASTDB_BLOCKED = "astreinte_blocked"     # GENERATION/NUMBER (digits and +) for each blocked caller
+TRACE_CONTEXT = "astreinte-trace"       # the durable trace of the calls the PBX tiers serve (issue 16)
+TRACE_FAMILY = "astreinte_calls"        # UNIQUEID/... in AstDB, read back by ``runtime.pbx_import``
 FILENAME = "extensions_astreinte.conf"
 MAX_LEVELS = 9
 MAX_ROUNDS = 5
@@ -46,6 +64,10 @@ DIAL_STRING = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}/[A-Za-z0-9_.@:+/-]{1,120}
                          r"(?:&[A-Za-z][A-Za-z0-9_-]{0,31}/[A-Za-z0-9_.@:+/-]{1,120}){0,15}\Z")
 NUMBER = re.compile(r"\+?[0-9]{1,20}\Z")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+SOUND_PATH = re.compile(r"[A-Za-z0-9_/.-]{1,255}\Z")      # what Read()/Playback() play: a name or a path
+# The callee's press-1 prompt: the daemon's (astreinte/prompts.py renders it for every team, so the
+# file exists wherever the daemon ran) and the PBX tiers', which play that same file (``confirm_sound``).
+CONFIRM_PROMPT = "Appel d'astreinte pour l'équipe {team}. Appuyez sur 1 pour accepter, sur 2 pour refuser."
 
 
 class UnsafeValue(ValueError):
@@ -69,23 +91,27 @@ class Chain:
     rounds: int
     in_service: bool
     until: datetime | None        # when this chain changes next (a hand-off), if known
+    confirm: str = ""             # the press-1 prompt the callee hears (a sound path); "": no confirmation
+    confirm_timeout: int = 10     # seconds the answered callee has to press 1
 
     def variables(self) -> list[tuple[str, str]]:
         """Channel variables the AGI tier sets; ``ASTREINTE_LEVELS`` last (the dialplan tests it)."""
         out = [("ASTREINTE_TEAM", self.team), ("ASTREINTE_RING", str(self.ring)),
-               ("ASTREINTE_ROUNDS", str(self.rounds))]
+               ("ASTREINTE_ROUNDS", str(self.rounds)), ("ASTREINTE_CONFIRM", self.confirm),
+               ("ASTREINTE_CONFIRM_TIMEOUT", str(self.confirm_timeout))]
         out += [(f"ASTREINTE_DIAL_{n}", dial) for n, dial in enumerate(self.levels, 1)]
         out.append(("ASTREINTE_LEVELS", str(len(self.levels))))
         return out
 
-    def dialing(self) -> tuple[tuple[str, ...], int, int]:
+    def dialing(self) -> tuple[tuple[str, ...], int, int, str, int]:
         """What the dialplan does with this chain; chains alike here are one segment in AstDB."""
-        return self.levels, self.ring, self.rounds
+        return self.levels, self.ring, self.rounds, self.confirm, self.confirm_timeout
 
     def astdb(self, prefix: str) -> list[tuple[str, str]]:
         """(key, value) pairs under ``prefix`` (``NUMBER/a/s1``) in family ``astreinte``."""
         out = [(f"{prefix}/team", self.team), (f"{prefix}/ring", str(self.ring)),
-               (f"{prefix}/rounds", str(self.rounds))]
+               (f"{prefix}/rounds", str(self.rounds)), (f"{prefix}/confirm", self.confirm),
+               (f"{prefix}/confirm_timeout", str(self.confirm_timeout))]
         out += [(f"{prefix}/dial{n}", dial) for n, dial in enumerate(self.levels, 1)]
         out.append((f"{prefix}/levels", str(len(self.levels))))
         return out
@@ -120,7 +146,23 @@ class Timeline:
 
 def endpoint(config: Config, phone: str) -> str:
     """``PJSIP/alice`` as is; a number through the outbound template (``PJSIP/{number}@trunk-out``)."""
-    return phone if "/" in phone else config.asterisk.outbound.format(number=phone)
+    return config.endpoint(phone)
+
+
+def sound(config: Config, text: str) -> str:
+    """What Asterisk plays for a prompt the daemon renders: ``sound:NAME`` as NAME, spoken text as the
+    file the daemon's render gives it (named by the hash of the text, in ``asterisk.prompts``)."""
+    from astreinte.adapters.speech import prompt_name  # pure: the name only, nothing is rendered here
+
+    if text.startswith("sound:"):
+        return checked(SOUND_PATH, text.removeprefix("sound:"), "sound")
+    folder = config.asterisk.prompts.asterisk_dir.rstrip("/")
+    return checked(SOUND_PATH, f"{folder}/{prompt_name(text)}", "prompt path")
+
+
+def confirm_sound(config: Config, team: str) -> str:
+    """The press-1 prompt of ``team`` as Asterisk plays it (the daemon renders it at start)."""
+    return sound(config, CONFIRM_PROMPT.format(team=team))
 
 
 def chain_for(config: Config, schedule: Schedule, number: str, now: datetime) -> Chain | None:
@@ -132,18 +174,20 @@ def chain_for(config: Config, schedule: Schedule, number: str, now: datetime) ->
     policy = team.hunt
     ring = max(1, min(600, math.ceil(policy.ring_timeout)))
     rounds = max(1, min(MAX_ROUNDS, policy.rounds))
+    confirm = ""
     if status.in_service:
         levels = ["&".join(endpoint(config, p) for p in r.person.phones) for r in status.chain]
         until = min((r.until for r in status.chain), default=None)
         if policy.strategy == "ringall" and levels:
             levels = ["&".join(levels)]
-    else:
+        confirm = confirm_sound(config, team.id) if policy.confirm else ""
+    else:            # as the daemon: outside service hours, the destination is dialed without confirmation
         dial = status.outside_service_dial
         levels = [endpoint(config, dial)] if dial else []
         rounds, until = 1, None
     levels = [checked(DIAL_STRING, level, "dial string") for level in levels if level][:MAX_LEVELS]
     return Chain(number, checked(NAME, team.id, "team id"), tuple(levels), ring, rounds,
-                 status.in_service, until)
+                 status.in_service, until, confirm, max(1, min(99, math.ceil(policy.confirm_timeout))))
 
 
 def timelines(config: Config, schedule: Schedule, now: datetime) -> list[Timeline]:
@@ -197,98 +241,41 @@ def next_handoff(config: Config, schedule: Schedule, now: datetime) -> datetime 
     return min(ends, default=None)
 
 
-def render(config: Config) -> str:
-    """The whole ``extensions_astreinte.conf``: deterministic (no date), so it can be diffed and tested."""
-    d = config.daemon
-    app = checked(NAME, config.asterisk.ari.app, "Stasis app")
-    host = checked(re.compile(r"[A-Za-z0-9.:_-]{1,253}\Z"), d.agi.host, "AGI host")
-    agi = f"agi://{host}:{int(d.agi.port)}/chain"
-    fb = d.fallback
-    if fb.voicemail is not None:
-        box = checked(re.compile(r"[0-9A-Za-z_-]{1,32}(?:@[A-Za-z0-9_-]{1,32})?\Z"), fb.voicemail, "mailbox")
-        last = [f"VoiceMail({box},u)"]
-    else:
-        folder = checked(re.compile(r"/[A-Za-z0-9_./-]{0,255}\Z"), fb.recordings, "recordings folder")
-        last = ["Answer()", "Playback(vm-intro)",
-                f"Record({folder}/${{EXTEN}}-${{UNIQUEID}}.wav,10,{int(fb.max_recording)},k)"]
-    log = "Log(NOTICE,astreinte: call ${UNIQUEID} to ${EXTEN}: tier"
-    lines = [
-        "; Generated by `astreinte dialplan write`. Do not edit: change the configuration and run it again.",
-        "; Include it from extensions.conf (#include extensions_astreinte.conf) and send the on-call trunk",
-        f"; to [{INBOUND_CONTEXT}] (e.g. `include => {INBOUND_CONTEXT}` in the trunk's context).",
-        "; Tiers: stasis -> agi -> astdb -> voicemail; each sets ASTREINTE_TIER and logs a NOTICE line.",
-        "",
-        f"[{INBOUND_CONTEXT}]",
-        "exten => _[+0-9].,1,NoOp(astreinte: on-call call to ${EXTEN} from ${CALLERID(num)})",
-        f" same => n,Set(TIMEOUT(absolute)={int(d.max_call_duration)})",
-        " same => n,Set(GROUP(astreinte)=calls)",
-        f" same => n,GotoIf($[${{GROUP_COUNT(calls@astreinte)}} > {int(d.max_concurrent_calls)}]?busy)",
-        " same => n,Set(ASTREINTE_TIER=stasis)",
-        f" same => n,{log} stasis)",
-        f" same => n,Stasis({app},${{EXTEN}})",
-        f' same => n,GotoIf($["${{STASISSTATUS}}" = "FAILED"]?{FALLBACK_CONTEXT},${{EXTEN}},1)',
-        " same => n,Hangup()",
-        " same => n(busy),Set(ASTREINTE_REASON=too-many-calls)",
-        f" same => n,Goto({FALLBACK_CONTEXT},${{EXTEN}},1)",
-        "",
-        f"[{FALLBACK_CONTEXT}]",
-        "exten => _[+0-9].,1,NoOp(astreinte fallback for ${EXTEN}: ${ASTREINTE_REASON})",
-        " same => n,Set(ASTREINTE_TIER=agi)",
-        f" same => n,{log} agi)",
-        " same => n,Set(ASTREINTE_LEVELS=)",
-        f" same => n,AGI({agi})",
-        ' same => n,GotoIf($["${ASTREINTE_BLOCKED}" = "1"]?blocked)',
-        ' same => n,GotoIf($["${AGISTATUS}" = "SUCCESS" & "${ASTREINTE_LEVELS}" != ""]?hunt)',
-        " same => n,Set(ASTREINTE_TIER=astdb)",
-        f" same => n,{log} astdb (FastAGI ${{AGISTATUS}}))",
-        " same => n,Set(ASTREINTE_CALLER=${FILTER(+0-9,${CALLERID(num)})})",
-        ' same => n,GotoIf($["${ASTREINTE_CALLER}" = ""]?astdb)',
-        f" same => n,Set(G={ASTDB_BLOCKED}/${{DB({ASTDB_BLOCKED}/current)}})",
-        " same => n,GotoIf(${DB_EXISTS(${G}/${ASTREINTE_CALLER})}?blocked)",
-        # the generation the daemon published last, then the newest of its segments already begun
-        f" same => n(astdb),Set(G={ASTDB_FAMILY}/${{EXTEN}}/${{DB({ASTDB_FAMILY}/${{EXTEN}}/current)}})",
-        " same => n,Set(S=${DB(${G}/segments)})",
-        ' same => n,GotoIf(${REGEX("^[1-9][0-9]?$" ${S})}?:voicemail)',
-        " same => n,Set(P=1)",
-        " same => n,Set(K=2)",
-        " same => n,While($[${K} <= ${S}])",
-        " same => n,Set(F=${DB(${G}/s${K}/from)})",
-        ' same => n,ExecIf($[${EPOCH} >= ${IF($["${F}" != ""]?${F}:99999999999)}]?Set(P=${K}))',
-        " same => n,Set(K=$[${K} + 1])",
-        " same => n,EndWhile()",
-        " same => n,Set(G=${G}/s${P})",
-        " same => n,Set(ASTREINTE_LEVELS=${DB(${G}/levels)})",
-        ' same => n,GotoIf(${REGEX("^[1-9]$" ${ASTREINTE_LEVELS})}?:voicemail)',
-        " same => n,Set(ASTREINTE_RING=${DB(${G}/ring)})",
-        " same => n,Set(ASTREINTE_ROUNDS=${DB(${G}/rounds)})",
-        " same => n,Set(L=1)",
-        " same => n,While($[${L} <= ${ASTREINTE_LEVELS}])",
-        " same => n,Set(ASTREINTE_DIAL_${L}=${DB(${G}/dial${L})})",
-        " same => n,Set(L=$[${L} + 1])",
-        " same => n,EndWhile()",
-        ' same => n(hunt),GotoIf(${REGEX("^[1-9]$" ${ASTREINTE_LEVELS})}?:voicemail)',
-        ' same => n,GotoIf(${REGEX("^[1-9][0-9]?[0-9]?$" ${ASTREINTE_RING})}?:voicemail)',
-        ' same => n,GotoIf(${REGEX("^[1-5]$" ${ASTREINTE_ROUNDS})}?:voicemail)',
-        " same => n,Set(N=$[${ASTREINTE_LEVELS} * ${ASTREINTE_ROUNDS}])",
-        " same => n,Set(I=0)",
-        " same => n,While($[${I} < ${N}])",
-        " same => n,Set(L=$[${I} % ${ASTREINTE_LEVELS} + 1])",
-        " same => n,Set(I=$[${I} + 1])",
-        f" same => n,{log} ${{ASTREINTE_TIER}} rings level ${{L}} ${{ASTREINTE_DIAL_${{L}}}})",
-        " same => n,Dial(${ASTREINTE_DIAL_${L}},${ASTREINTE_RING},r)",
-        ' same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)',
-        " same => n,EndWhile()",
-        " same => n(voicemail),Set(ASTREINTE_TIER=voicemail)",
-        f" same => n,{log} voicemail)",
-        *(f" same => n,{step}" for step in last),
-        " same => n(done),Hangup()",
-        f" same => n(blocked),{log} ${{ASTREINTE_TIER}}: caller blocked)",
-        " same => n,Hangup(21)",
-        "exten => s,1,Goto(voicemail-only,1)",
-        "exten => voicemail-only,1,Set(ASTREINTE_TIER=voicemail)",
-        " same => n,Log(NOTICE,astreinte: call ${UNIQUEID}: tier voicemail (no number))",
-        *(f" same => n,{step}" for step in last),
-        " same => n,Hangup()",
+def blocked_entries(config: Config) -> list[tuple[str, str]]:
+    """What AstDB holds for the block list: every form a carrier may send each blocked caller in, since
+    the dialplan compares ``CALLERID(num)`` (digits and ``+`` only) as it comes."""
+    forms = {form for number in config.blocklist for form in config.numbering.forms(number)}
+    return [(checked(NUMBER, form, "blocked number"), "1") for form in sorted(forms)]
+
+
+def trace_recording(where: str) -> str:
+    """The line before Record()/VoiceMail(): when the message starts, and where it goes."""
+    return f"Set(DB({TRACE_FAMILY}/${{ASTREINTE_CALL}}/recording)=${{EPOCH}}!{where})"
+
+
+def trace_context() -> list[str]:
+    """``[astreinte-trace]``: ``start`` (its first facts, and the hang-up handler that writes the last),
+    ``dial`` (one Dial() of the hunt: level, dial string, DIALSTATUS, when, how long), ``end``."""
+    key = f"{TRACE_FAMILY}/${{ASTREINTE_CALL}}"        # the call id, through FILTER() (dialplan_file)
+    dial = "${L}!${ASTREINTE_DIAL_${L}}!${DIALSTATUS}!${EPOCH}!${DIALEDTIME}!${ANSWEREDTIME}!${DIALEDPEERNAME}"
+    return [
+        f"[{TRACE_CONTEXT}]",
+        "; What the PBX did with a call while the daemon was away, kept in AstDB until the daemon imports it",
+        "; into its call log and its messages (then deletes it): `astreinte messages`, `astreinte calls`.",
+        f"exten => start,1,Set(DB({key}/start)=${{EPOCH}})",
+        f" same => n,Set(DB({key}/number)=${{ASTREINTE_NUMBER}})",
+        f" same => n,Set(DB({key}/caller)=${{ASTREINTE_CALLER}})",
+        f" same => n,Set(DB({key}/reason)=${{ASTREINTE_REASON}})",
+        f" same => n,Set(CHANNEL(hangup_handler_push)={TRACE_CONTEXT},end,1)",
+        " same => n,Return()",
+        f"exten => dial,1,Set(DB({key}/a${{I}})={dial})",
+        " same => n,Set(ASTREINTE_TRACED=${I})",
+        " same => n,Return()",
+        # a caller hanging up during Dial() ends the dialplan before the line after it: the handler writes it
+        'exten => end,1,GotoIf($["${I}" = "" | "${I}" = "0" | "${ASTREINTE_TRACED}" = "${I}"]?over)',
+        f" same => n,Gosub({TRACE_CONTEXT},dial,1)",
+        f" same => n(over),Set(DB({key}/tier)=${{ASTREINTE_TIER}})",
+        f" same => n,Set(DB({key}/end)=${{EPOCH}})",
+        " same => n,Return()",
         "",
     ]
-    return "\n".join(lines)

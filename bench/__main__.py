@@ -4,10 +4,17 @@
     bash lab/isolated .venv/bin/python -m bench --quick       # a few calls of each (about 4 minutes)
     bash lab/isolated .venv/bin/python -m bench --only overhead,hunt --update   # re-run two, keep the rest
 
-Benchmarks: ``who`` (bench/bench_who.py, no lab), then against one lab Asterisk and one daemon:
+Benchmarks: ``cli`` (bench/cli_startup.py: ``astreinte who`` and ``who --json`` beside
+``python -c 'import click, yaml, sqlite3'``, no lab), ``who`` (bench/bench_who.py, no lab),
+then against one lab Asterisk and one daemon:
 ``overhead`` and ``hunt`` (bench/lab_bench.py), ``burst`` (bench/burst.py), ``human``
-(bench/human.py), and last ``soak`` (bench/soak.py, which starts its own lab). Nothing asserts
-a timing: the figures are printed and written; the machine's load is recorded beside them.
+(bench/human.py: issue 18's four cells, bench/targets.py), then the daemon's own share of each
+overhead and burst call's start from its ARI trace (bench/share.py, ``ASTREINTE_ARI_TRACE``),
+``soak`` (bench/soak.py, which starts its own lab), and last ``chaos``
+(bench/chaos.py: calls under random faults, its own lab; ``--quick``: 60 calls over 2 minutes). Nothing asserts
+a timing: the figures are printed and written, latest.md opening with the targets of issue 18 and
+whether this run met them; the machine's load is recorded beside them. ``make bench`` and
+``make bench-quick`` run this module (``BENCH_ARGS='--only human'`` passes arguments).
 Compare systems only within one run: each benchmark alternates (or runs side by side) the
 systems it compares.
 """
@@ -27,12 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import burst, human, lab_bench
+from bench import burst, cli_startup, human, lab_bench, share
 from bench.report import markdown
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
-ALL = ("who", "overhead", "hunt", "burst", "human", "soak")
+ALL = ("cli", "who", "overhead", "hunt", "burst", "human", "soak", "chaos")
 
 
 def _run_script(argv: list[str], timeout: float) -> dict[str, Any]:
@@ -62,11 +69,16 @@ async def _lab(selected: set[str], quick: bool, results: dict[str, Any]) -> None
             results["burst"] = await burst.burst(lab, 60 if quick else burst.CALLS, burst.RATE)
             _show("burst", results["burst"])
         if "human" in selected:
-            six = await human.time_to_human(lab, 1 if quick else 4, ("6",))
-            lab_figure = await human.time_to_human(lab, 1 if quick else 3, ("4",))
-            results["human"] = {**six, **{k: v for k, v in lab_figure.items() if k.startswith("greeting")},
-                                "rounds": {"6": six["rounds"], "4.62": lab_figure["rounds"]}}
+            results["human"] = await human.time_to_human(lab, 3 if quick else 10)
             _show("human", results["human"])
+    # the daemon's ARI trace is complete once it stopped: its own share of each call's start
+    trace = work / "ari-trace.txt"
+    if trace.exists():
+        lines = trace.read_text().splitlines()
+        for name, team in (("overhead", "1000"), ("burst", "1200")):
+            if name in results:
+                results[name]["daemon_share"] = share.daemon_share(lines, exten=team)
+                _show(f"{name}: daemon share", results[name]["daemon_share"])
 
 
 def _show(name: str, value: Any) -> None:
@@ -97,6 +109,9 @@ def main() -> int:
         "quick": args.quick,
     }
     started = time.monotonic()
+    if "cli" in selected:
+        results["cli"] = cli_startup.startup(9 if args.quick else 31)
+        print("\n".join(cli_startup.table(results["cli"])), flush=True)
     if "who" in selected:
         who_args = ["--teams", "50", "--queries", "20000", "--cli-runs", "5"] if args.quick else []
         results["who"] = _run_script(["bench/bench_who.py", *who_args], timeout=600)
@@ -109,6 +124,9 @@ def main() -> int:
             results["soak"] = _run_script([str(soak), "--calls", str(calls)], timeout=1800)
         else:
             results["soak"] = {"skipped": "bench/soak.py not found"}
+    if "chaos" in selected:
+        argv = ["bench/chaos.py", *(["--calls", "60", "--minutes", "2", "--every", "20"] if args.quick else [])]
+        results["chaos"] = _run_script(argv, timeout=2400)
     results["machine"]["load_after"] = os.getloadavg()
     results["seconds"] = elapsed = round(time.monotonic() - started, 1)
     if previous:

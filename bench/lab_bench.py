@@ -34,18 +34,18 @@ from bench.stats import ratio, summary
 from lab import phones
 from lab.observer import Observer
 from lab.pbx import LabPbx
-from tests.e2e.conftest import DaemonProcess, lab_config
+from tests.helpers.daemon import DaemonProcess, lab_config
 
-PORT = {"alice": 5081, "bob": 5082, "carol": 5083, "dave": 5084,
+PORT = {"alice": 5081, "bob": 5082, "carol": 5083, "dave": 5084, "mobile": 5086,
         "fm1": 5091, "fm2": 5092, "fmd1": 5093, "fmd2": 5094, "du1": 5095, "du2": 5096}
 GREETING_TEXT = ("Bonjour, vous êtes en relation avec l'astreinte du support technique. "
                  "Nous recherchons la personne de garde, merci de patienter quelques instants.")
 GREETINGS = {"6": 6.0, "4": 4.62}     # file astreinte-bench/greeting<key>.wav, seconds
 
 
-def team(name: str, numbers: list[str], layers: tuple[str, ...], *, ring: str = "20s", confirm: bool = False,
-         greeting: str = "Astreinte de test.", strategy: str = "linear", on_no_answer: str = "hangup",
-         confirm_timeout: str = "10s") -> str:
+def team(name: str, numbers: list[str], layers: tuple[str, ...], *, ring: str = "20s",
+         confirm: bool | str = False, greeting: str = "Astreinte de test.", strategy: str = "linear",
+         on_no_answer: str = "hangup", confirm_timeout: str = "10s", extra: str = "") -> str:
     layer_yaml = "\n".join(
         f"    - name: l{i}\n      rotation: {{members: [{person}], every: 1 week, handoff: 'monday 09:00', "
         f"start: 2026-11-02}}" for i, person in enumerate(layers, start=1))
@@ -53,8 +53,21 @@ def team(name: str, numbers: list[str], layers: tuple[str, ...], *, ring: str = 
     return (f"{name}:\n  numbers: [{nums}]\n  greeting: \"{greeting}\"\n"
             f"  service_hours: {{weekdays: all-day, weekends: all-day}}\n"
             f"  hunt: {{strategy: {strategy}, ring_timeout: {ring}, rounds: 1, confirm: {str(confirm).lower()},"
-            f" on_no_answer: {on_no_answer}, confirm_timeout: {confirm_timeout}}}\n  layers:\n{layer_yaml}\n")
+            f" on_no_answer: {on_no_answer}, confirm_timeout: {confirm_timeout}{extra}}}\n  layers:\n{layer_yaml}\n")
 
+
+MOBILE = "+33611223344"        # dialed through asterisk.outbound (trunk-out, 127.0.0.1:5086): it must press 1
+PEOPLE = f"""
+  alice: {{name: Alice Martin, phones: [PJSIP/alice]}}
+  bob: {{name: Bob Durand, phones: [PJSIP/bob]}}
+  carol: {{name: Carol Petit, phones: [PJSIP/carol]}}
+  dave: {{name: David Moreau, phones: [PJSIP/dave]}}
+  reception: {{name: Accueil, phones: [PJSIP/reception]}}
+  mobile: {{name: Marc Mobile, phones: ["{MOBILE}"]}}
+"""
+# (first step, kind) -> the levels: the answering phone is alice/bob (softphones) or the mobile
+LAYERS = {("0", "1"): ("alice", "bob"), ("5", "1"): ("alice", "bob"),
+          ("0", "2"): ("mobile", "bob"), ("5", "2"): ("alice", "mobile")}
 
 TEAMS = "".join([
     team("ovh", ["1000"], ("alice",)),                                   # overhead
@@ -63,6 +76,11 @@ TEAMS = "".join([
     team("soak", ["1300"], ("alice",)),
     *(team(f"g{g}r{r}", [f"1{g}{r}"], ("alice", "bob"), ring=f"{20 if r == '0' else 5}s", confirm=True,
            greeting=f"sound:astreinte-bench/greeting{g}") for g in GREETINGS for r in ("0", "5")),
+    # time to a human, issue 18: confirm only where a voicemail may answer, a greeting that gives way;
+    # 1<G><S><K>: greeting G, first step S s (0: 20 s), K 1 a softphone answers, 2 a mobile (trunk-out)
+    *(team(f"i{g}r{r}k{k}", [f"1{g}{r}{k}"], LAYERS[(r, k)], ring=f"{20 if r == '0' else 5}s", confirm="external",
+           greeting=f"sound:astreinte-bench/greeting{g}", extra=", greeting_interruptible: true")
+      for g in GREETINGS for r in ("0", "5") for k in ("1", "2")),
 ])
 
 
@@ -128,8 +146,10 @@ async def bench_lab(run_id: str, work: Path, conf_dir: Path | None = None) -> As
     pbx = await asyncio.to_thread(LabPbx.start, run_id, *(() if conf_dir is None else (conf_dir,)))
     try:
         write_greetings(pbx, work)
-        config = lab_config(pbx, work, TEAMS)
-        daemon = await DaemonProcess(config).start()
+        config = lab_config(pbx, work, TEAMS, people=PEOPLE)
+        trace = work / "ari-trace.txt"          # the daemon's ARI timing trace (bench/share.py)
+        trace.unlink(missing_ok=True)
+        daemon = await DaemonProcess(config, env={"ASTREINTE_ARI_TRACE": str(trace)}).start()
         try:
             async with Observer() as observer:
                 yield BenchLab(pbx, work, config, daemon, observer)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from lab import phones  # noqa: E402
 from lab.pbx import LabPbx  # noqa: E402
-from tests.e2e.conftest import DaemonProcess, lab_config  # noqa: E402
+from tests.helpers.daemon import DaemonProcess, lab_config  # noqa: E402
 
 TEAM = """
 support:

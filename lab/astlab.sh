@@ -92,8 +92,9 @@ start)
 cli) chroot "$ROOT" /usr/sbin/asterisk -C "/lab/$2/etc/asterisk.conf" -rx "$3" ;;
 stop)
   ID=$2; D=$ROOT/lab/$ID; pid=$(cat "$D/pid" 2>/dev/null || echo)
-  # bounded: a wedged Asterisk (its Stasis layer deadlocked) never answers, and is killed below
-  timeout 10 chroot "$ROOT" /usr/sbin/asterisk -C "/lab/$ID/etc/asterisk.conf" -rx "core stop now" >/dev/null 2>&1 || true
+  # bounded (-k: rasterisk ignores SIGTERM): a wedged Asterisk (its Stasis layer deadlocked) never
+  # answers, and is killed below
+  timeout -k 1 10 chroot "$ROOT" /usr/sbin/asterisk -C "/lab/$ID/etc/asterisk.conf" -rx "core stop now" >/dev/null 2>&1 || true
   for _ in $(seq 1 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
   rm -rf "$D"

@@ -50,9 +50,18 @@ class Observer:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Observer:
+        # A bounded connect (aiohttp's default waits 5 minutes), and no session left to the
+        # garbage collector when it fails: Python 3.11 before 3.11.8 can raise SystemError
+        # from ast.parse when a ResourceWarning for an unclosed session is formatted while
+        # the collector runs inside another parse, which aborts the whole pytest run.
         self._session = aiohttp.ClientSession(headers={"Authorization": self.auth})
         params = {"app": self.app, "subscribeAll": "true" if self.subscribe_all else "false"}
-        self._ws = await self._session.ws_connect(self.url.replace("http", "ws", 1) + "/events", params=params)
+        try:
+            async with asyncio.timeout(10 * TIMEOUT_FACTOR):
+                self._ws = await self._session.ws_connect(self.url.replace("http", "ws", 1) + "/events", params=params)
+        except BaseException:
+            await self._session.close()
+            raise
         self._task = asyncio.create_task(self._read(self._ws))
         return self
 
@@ -99,6 +108,13 @@ class Observer:
         async with self._session.get(self.url + path) as resp:
             resp.raise_for_status()
             return await resp.json()
+
+    async def post(self, path: str, **params: str) -> Any:
+        """An ARI request of the observer's own (a snoop channel, a recording): not on the daemon's channels."""
+        assert self._session is not None
+        async with self._session.post(self.url + path, params=params) as resp:
+            resp.raise_for_status()
+            return await resp.json() if resp.content_type == "application/json" else None
 
 
 def channel_name(seen: Seen) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ HERE = Path(__file__).resolve().parent
 ASTLAB = HERE / "astlab.sh"
 REPO = HERE.parent
 CONF = REPO / "asterisk_conf"
+
+
+ARI_PROBE = "http://127.0.0.1:8088/ari/applications"
+WEDGED_AFTER: list[str] = []   # the tests after which the lab Asterisk no longer answered, and was restarted
 
 
 class LabUnavailable(RuntimeError):
@@ -89,3 +94,13 @@ class LabPbx:
         """Stop (killing it if it does not stop) and start again: same run id, same paths, fresh state."""
         self.stop()
         self.startup_log = _astlab("start", str(conf_dir), self.run_id, timeout=60)
+
+    def answers(self, timeout: float = 10.0) -> bool:
+        """Whether ARI still answers a request: Asterisk 22 can deadlock in res_stasis/res_ari (see
+        docs/operations.md), and then every later WebSocket or request hangs without an error."""
+        request = urllib.request.Request(ARI_PROBE, headers={"Authorization": "Basic YXN0cmVpbnRlOnNlY3JldA=="})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False

@@ -7,9 +7,12 @@ import contextlib
 import itertools
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from lab import rfc4733
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 TIMEOUT_FACTOR = float(os.environ.get("ASTREINTE_TEST_TIMEOUT_FACTOR", "1"))
@@ -22,8 +25,10 @@ BEHAVIOURS = {
     "dtmf1": "uas_dtmf_rfc2833.xml",      # answers, presses 1 (RFC 4733) one second later
     "dtmf1_late": "uas_dtmf_rfc2833_d3000.xml",  # ...three seconds later
     "dtmf1_info": "uas_dtmf_info.xml",    # answers, presses 1 as SIP INFO
+    "hangup": "uas_answer_hangup.xml",    # answers, hangs up one second later without a digit
 }
 
+CUSTOMER_PORT = 5086     # trunk-out's contact: where the lab's outbound calls (mobiles, customers) land
 _media_ports = itertools.count(17000, 20)
 RUNNING: set[Sipp] = set()     # every sipp started and not yet reaped: stop_all() ends them
 
@@ -148,6 +153,19 @@ def _dtmf_phone(workdir: Path, digit: str, delay_ms: int, info: bool) -> Path:
     return path
 
 
+def _speaking_caller(workdir: Path, after_ms: int) -> Path:
+    """The trunk caller of ``caller_uac_rtp.xml`` (7 s of RTP), starting to speak ``after_ms`` after the
+    answer: Asterisk records only the audio that comes while it records, and a replayed pcap (same RTP
+    sequence numbers again) is dropped, so the 7 s must fall after the prompt inviting to speak."""
+    text = (SCENARIOS / "caller_uac_rtp.xml").read_text()
+    needle = '  <nop>\n    <action>\n      <exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/>'
+    assert needle in text
+    path = workdir / f"caller_speaks_after_{after_ms}.xml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(needle, f'  <pause milliseconds="{after_ms}"/>\n' + needle, 1))
+    return path
+
+
 def _dtmf_caller(workdir: Path, digit: str, delay_ms: int) -> Path:
     """The trunk caller, pressing ``digit`` (RFC 4733) ``delay_ms`` after being answered."""
     pcap = {"#": "pound", "*": "star"}.get(digit, digit)
@@ -161,14 +179,82 @@ def _dtmf_caller(workdir: Path, digit: str, delay_ms: int) -> Path:
     return path
 
 
+def _keys_caller(workdir: Path, keys: Sequence[tuple[int, str]], tag: str, speaks_after_ms: int | None) -> Path:
+    """The trunk caller pressing each key (RFC 4733) the given ms after the previous one (the first: after
+    the answer), then staying in the call until Asterisk hangs up or the hold time ends. The keys' RTP
+    follows on from one key to the next (``lab/rfc4733.py``): any keys, the same one twice included.
+    ``speaks_after_ms``: 7 s of speech (RTP) that long after the last key."""
+    pcaps = rfc4733.key_pcaps(workdir, [key for _, key in keys], tag)
+    steps = "".join(f'  <pause milliseconds="{delay}"/>\n  <nop><action><exec play_pcap_audio="{pcap}"/>'
+                    f'</action></nop>\n' for (delay, _), pcap in zip(keys, pcaps, strict=True))
+    if speaks_after_ms is None:
+        incall = '<label id="incall"/>'
+        text = (SCENARIOS / "caller_uac.xml").read_text().replace(incall, steps + incall, 1)
+    else:           # caller_uac_rtp.xml: it offers PCMA, the speech's codec
+        text = (SCENARIOS / "caller_uac_rtp.xml").read_text()
+        needle = '  <nop>\n    <action>\n      <exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/>'
+        assert needle in text
+        text = text.replace(needle, steps + f'  <pause milliseconds="{speaks_after_ms}"/>\n' + needle, 1)
+    path = workdir / f"{tag}_keys.xml"
+    path.write_text(text)
+    return path
+
+
+def _keys_phone(workdir: Path, keys: tuple[tuple[int, str], ...], hang_up_ms: int | None) -> Path:
+    """An answering phone that presses each key (SIP INFO) the given ms after the previous one (the
+    first: after answering), then hangs up ``hang_up_ms`` later (None: waits for the BYE)."""
+    text = (SCENARIOS / "uas_dtmf_info.xml").read_text()
+    start = text.index('  <recv request="BYE" timeout="1000" ontimeout="dtmf"')
+    send = text.index("  <send retrans=\"500\">", start)
+    end = text.index('  <recv response="200" timeout="5000"/>', send)
+    info = text[send:end]
+    steps = []
+    for n, (delay, key) in enumerate(keys, start=1):
+        steps.append(f'  <recv request="BYE" timeout="{delay}" ontimeout="key{n}" next="bye200"/>\n'
+                     f'  <label id="key{n}"/>\n'
+                     + info.replace("Signal=1", f"Signal={key}").replace("CSeq: 1 INFO", f"CSeq: {n} INFO")
+                     + '  <recv response="200" timeout="5000"/>\n')
+    if hang_up_ms is not None:
+        steps.append(f'  <recv request="BYE" timeout="{hang_up_ms}" ontimeout="hangup" next="bye200"/>\n'
+                     '  <label id="hangup"/>\n' + BYE + '  <recv response="200" timeout="5000" next="done"/>\n')
+    after = text.index("  <!-- in-call loop", end)
+    path = workdir / f"uas_keys_{'_'.join(f'{d}-{k}' for d, k in keys)}_{hang_up_ms}.xml".replace("#", "pound")
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text[:start] + "".join(steps) + text[after:])
+    return path
+
+
+BYE = """  <send retrans="500">
+    <![CDATA[
+
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$local_to];tag=[pid]SIPpTag01[call_number]
+      To: [$remote_from]
+      Call-ID: [call_id]
+      CSeq: 99 BYE
+      [routes]
+      Contact: <sip:[service]@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
+
 async def phone(name: str, port: int, behaviour: str, workdir: Path, *, ring_ms: int = 500,
-                calls: int = 1, digit: str = "1", dtmf_delay_ms: int = 1000) -> Sipp:
+                calls: int = 1, digit: str = "1", dtmf_delay_ms: int = 1000,
+                keys: tuple[tuple[int, str], ...] = (), hang_up_ms: int | None = None) -> Sipp:
     """An employee's phone listening on 127.0.0.1:port (lab/pjsip.conf maps alice=5081, bob=5082...).
 
-    Behaviours: answer, noanswer, busy, dtmf1, dtmf1_late, dtmf1_info, and ``dtmf`` / ``dtmf_info``
-    (press ``digit`` ``dtmf_delay_ms`` after answering).
+    Behaviours: answer, noanswer, busy, dtmf1, dtmf1_late, dtmf1_info, ``dtmf`` / ``dtmf_info``
+    (press ``digit`` ``dtmf_delay_ms`` after answering), and ``keys``: answer, press each of ``keys``
+    ((ms after the previous one, key), SIP INFO), then hang up ``hang_up_ms`` later or wait for BYE.
     """
-    if behaviour in ("dtmf", "dtmf_info"):
+    if behaviour == "keys":
+        scenario = _keys_phone(workdir, keys, hang_up_ms)
+    elif behaviour in ("dtmf", "dtmf_info"):
         scenario = _dtmf_phone(workdir, digit, dtmf_delay_ms, info=behaviour == "dtmf_info")
     else:
         scenario = SCENARIOS / BEHAVIOURS[behaviour]
@@ -177,15 +263,31 @@ async def phone(name: str, port: int, behaviour: str, workdir: Path, *, ring_ms:
     return await Sipp(f"phone-{name}-{port}", argv, workdir).start()
 
 
+async def customer(workdir: Path, *, ring_ms: int = 500, calls: int = 1) -> Sipp:
+    """A customer's phone behind the lab's outbound trunk (``PJSIP/{number}@trunk-out`` reaches
+    127.0.0.1:5086, asterisk_conf/pjsip.conf): it answers whatever number is dialed."""
+    return await phone("customer", CUSTOMER_PORT, "answer", workdir, ring_ms=ring_ms, calls=calls)
+
+
 async def call(number: str, workdir: Path, *, caller: str = "0611223344", hold_ms: int = 3000,
                port: int = 5070, media: bool = False, name: str | None = None, calls: int = 1,
-               rate: float | None = None, digit: str | None = None, digit_delay_ms: int = 1000) -> Sipp:
+               rate: float | None = None, digit: str | None = None, digit_delay_ms: int = 1000,
+               speaks_after_ms: int | None = None, keys: Sequence[tuple[int, str]] = ()) -> Sipp:
     """A caller on the trunk (127.0.0.1:port) dialing ``number`` on the lab Asterisk.
 
     ``hold_ms`` counts from the answer; ``digit`` is pressed (RFC 4733) ``digit_delay_ms`` after it.
+    ``media``: RTP until Asterisk hangs up (``hold_ms`` does not apply); ``speaks_after_ms``: 7 s of RTP
+    that many ms after the answer, the hang-up ``hold_ms`` after that. ``keys``: (ms after the previous
+    one, key) pressed in turn (RFC 4733), then ``hold_ms`` without a message before it hangs up (with
+    ``speaks_after_ms``: speech that long after the last key).
     """
-    if digit is not None:
+    name = name or f"caller-{number}-{port}"
+    if keys:
+        scenario = _keys_caller(workdir, keys, name.replace("/", "_"), speaks_after_ms)
+    elif digit is not None:
         scenario = _dtmf_caller(workdir, digit, digit_delay_ms)
+    elif speaks_after_ms is not None:
+        scenario = _speaking_caller(workdir, speaks_after_ms)
     else:
         scenario = SCENARIOS / ("caller_uac_rtp_loop.xml" if media else "caller_uac.xml")
     argv = ["sipp", "127.0.0.1:5060", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
@@ -193,4 +295,4 @@ async def call(number: str, workdir: Path, *, caller: str = "0611223344", hold_m
             "-m", str(calls), "-recv_timeout", str(hold_ms)]
     if rate is not None:
         argv += ["-r", str(rate)]
-    return await Sipp(name or f"caller-{number}-{port}", argv, workdir).start()
+    return await Sipp(name, argv, workdir).start()

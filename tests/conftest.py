@@ -13,14 +13,25 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.helpers.ci import IN_CI
+
 # The machine is shared (2 cores, a PBX and sipp running beside the tests): no per-example deadline.
 settings.register_profile("astreinte", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("astreinte")
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 LAB_PORTS = {8088: "ARI/HTTP", 5038: "AMI"}
 
 _lab_version: list[str] = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _suite_rota_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """``astreinte who`` caches compiled rotas per user (astreinte/cli/rota_cache.py): the suite
+    uses a file of its own, never the ~/.cache of whoever runs it."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ASTREINTE_CACHE", str(tmp_path_factory.mktemp("rota-cache") / "rotas.sqlite"))
+    yield
+    patch.undo()
 
 
 def _port_in_use(port: int) -> bool:
@@ -58,3 +69,6 @@ def lab() -> Iterator[object]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _lab_version:
         terminalreporter.write_line(f"lab: Asterisk {_lab_version[0]} (Debian sid, real PBX on 127.0.0.1)")
+        from lab.pbx import WEDGED_AFTER
+        for nodeid in WEDGED_AFTER:
+            terminalreporter.write_line(f"lab: Asterisk no longer answered ARI after {nodeid}; restarted")

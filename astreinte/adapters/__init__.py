@@ -1,1 +1,2 @@
-"""The only code that awaits: Asterisk links, the store, the speech renderer."""
+"""The outside world, wrapped: the ARI and AMI links, the FastAGI server, the store, speech, notifications,
+secrets, the clock, the public-holiday calendar (the `holidays` package)."""

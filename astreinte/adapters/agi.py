@@ -1,7 +1,8 @@
 """The FastAGI server: the dialplan's second tier, answering ``agi://127.0.0.1:4573/chain``.
 
 When ``Stasis()`` fails (ARI link down, app not registered) or the daemon hands a call
-back, the dialplan asks this server for the chain of the dialed number and dials it
+back, the dialplan asks this server for the chain of the dialed number (its first argument,
+the canonical number the entry point set; the extension for an older dialplan) and dials it
 itself. One short exchange per call: read the environment, set the channel variables
 (``ASTREINTE_DIAL_1``... then ``ASTREINTE_LEVELS``), read ``STASISSTATUS`` (``FAILED``: the
 ARI client must connect again, see ``Ari.stasis_failed``), close. Every read is bounded in
@@ -16,9 +17,10 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
+from astreinte.adapters.clock import Clock
 from astreinte.config.daemon import Listen
 from astreinte.dialplan import NUMBER, Chain
 from astreinte.wire.agi import (
@@ -45,10 +47,9 @@ MAX_CONNECTIONS = 64
 
 
 class AgiServer:
-    def __init__(self, listen: Listen, lookup: Lookup, *, served: Served = lambda outcome: None,
+    def __init__(self, listen: Listen, lookup: Lookup, *, clock: Clock, served: Served = lambda outcome: None,
                  blocked: Callable[[str], bool] = lambda caller: False,
-                 stasis_failed: Callable[[], None] = lambda: None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 stasis_failed: Callable[[], None] = lambda: None) -> None:
         self.listen = listen
         self.stasis_failed = stasis_failed      # told when a call comes because Stasis() failed
         self.lookup = lookup
@@ -118,7 +119,7 @@ class AgiServer:
 
     async def _answer(self, link: _Link, request: Request) -> bool:
         """Set the call's variables; False when there is nothing more to ask (or nobody to ask)."""
-        number = request.extension
+        number = request.arg(1) or request.extension      # AGI(agi://.../chain,${ASTREINTE_NUMBER})
         if request.script != "chain":
             log.warning("FastAGI: unknown script %.40r for channel %.60s", request.script, request.channel)
             self.served("error")

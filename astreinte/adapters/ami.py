@@ -3,6 +3,11 @@
 panoramisk works on 3.11 but keeps ``authenticated`` True while disconnected
 and never resolves an action sent while down; this client is small, has one
 reconnect loop, and every action either answers or raises within its timeout.
+
+Nothing AMI does is needed to hunt (ARI does the calls): AMI keeps the AstDB tier up to date.
+So no AMI failure ends the daemon. Asterisk down or unreachable: retried every 0.1..5 s. A refused
+login (wrong secret, unknown user): logged as an error, kept in ``refused`` (``/status``, metrics,
+a notification), and retried every 2..15 s, so that fixing ``manager.conf`` is enough.
 """
 
 from __future__ import annotations
@@ -14,12 +19,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from astreinte.adapters.ari import backoff
 from astreinte.config import AmiSettings
-from astreinte.domain.errors import FatalLinkError, LinkError
+from astreinte.domain.errors import LinkError
 from astreinte.wire.ami import AmiParser, AmiProtocolError, Message, encode_action
 
 log = logging.getLogger("astreinte.ami")
 
 EventHandler = Callable[[Message], None]
+
+
+class AmiRefused(LinkError):
+    """Asterisk refused the login (wrong secret, unknown user, no permission): worth retrying slowly."""
+
 LoginHook = Callable[[], Awaitable[None]]
 
 
@@ -33,6 +43,8 @@ class Ami:
         self._handlers: list[EventHandler] = []
         self._login_hooks: list[LoginHook] = []
         self._up = asyncio.Event()
+        self.refused: str | None = None     # why Asterisk refused the last login (None: it did not)
+        self.problem: str | None = "not connected yet"    # why AMI is not up now (None: it is)
 
     @property
     def connected(self) -> bool:
@@ -55,21 +67,30 @@ class Ami:
             return False
         return True
 
-    async def run(self) -> None:
-        """Stay connected forever; only bad credentials end it (FatalLinkError)."""
-        delays = backoff()
+    async def run(self, *, retry_refused: bool = True) -> None:
+        """Stay connected forever (until cancelled): every failure is retried, none is fatal. The CLI,
+        with ``retry_refused=False``, gets ``AmiRefused`` at once for a refused login."""
+        delays, slow = backoff(), backoff(initial=2.0, factor=2.0, maximum=15.0)
         while True:
+            refused = False
             try:
                 await self._session()
-                delays = backoff()
+                delays, slow = backoff(), backoff(initial=2.0, factor=2.0, maximum=15.0)
                 reason = "connection closed"
-            except FatalLinkError:
-                raise
+            except AmiRefused as exc:
+                if not retry_refused:
+                    raise
+                refused, reason = True, str(exc)
+                if exc.args[0] != self.refused:
+                    log.error("%s; the daemon goes on (hunting does not need AMI) but the AstDB tier is not kept "
+                              "up to date; retrying", exc)
+                self.refused = str(exc)
             except (OSError, LinkError, AmiProtocolError, asyncio.IncompleteReadError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 self._down()
-            delay = await anext(delays)
+            self.problem = reason
+            delay = await anext(slow if refused else delays)
             log.info("AMI unavailable at %s:%d (%s); retrying in %.2f s",
                      self.settings.host, self.settings.port, reason, delay)
             await asyncio.sleep(delay)
@@ -85,11 +106,12 @@ class Ami:
                                                "Secret": self.settings.secret,
                                                "Events": "on" if self._handlers else "off"})
             if login[0].response != "Success":
-                raise FatalLinkError(
+                raise AmiRefused(
                     f"AMI at {self.settings.host}:{self.settings.port} refused user "
                     f"{self.settings.username!r}: {login[0].get('Message')} "
                     "(check asterisk.ami.username/secret and manager.conf)")
             self._up.set()
+            self.refused = self.problem = None
             log.info("AMI connected to %s:%d (%s)", self.settings.host, self.settings.port, parser.banner)
             for hook in self._login_hooks:
                 try:
@@ -170,6 +192,11 @@ class Ami:
         found = [m for m in messages if m.event == "DBGetResponse"]
         return found[0].get("Val") if found else None
 
+    async def db_tree(self, family: str) -> dict[str, str]:
+        """Every key of ``family`` (``/family/a/b`` -> value); {} when it has none."""
+        messages = await self._db("DBGetTree", family, "")
+        return {m.get("Key"): m.get("Val") for m in messages if m.event == "DBGetTreeResponse"}
+
     async def db_del(self, family: str, key: str, *, tree: bool = False) -> None:
         """Delete a key (or a whole tree under it); a key already gone is fine."""
         await self._db("DBDelTree" if tree else "DBDel", family, key)
@@ -177,7 +204,7 @@ class Ami:
     async def _db(self, action: str, family: str, key: str) -> list[Message]:
         if not self.connected:
             raise LinkError(f"AMI is not connected (action {action})")
-        messages = await self._send(action, {"Family": family, "Key": key})
+        messages = await self._send(action, {"Family": family, **({"Key": key} if key else {})})
         if messages and messages[0].response == "Error":
             if "not found" in messages[0].get("Message").lower():
                 return []

@@ -14,13 +14,18 @@ import contextlib
 import json
 import logging
 import random
+import re
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
+from astreinte.adapters.ari_http import HttpPool
+from astreinte.adapters.ari_trace import AriTrace
 from astreinte.config import AriSettings
 from astreinte.domain.errors import FatalLinkError, LinkError
 from astreinte.wire.ari_events import Event, parse_event
@@ -29,6 +34,9 @@ log = logging.getLogger("astreinte.ari")
 
 APP_CHECK_EVERY = 5.0   # seconds between probes that the app's events still reach our WebSocket
 PROBE = "astreinte-probe"
+# Asterisk sends a PJSIP channel's events twice, once for the app's channel subscription and once for
+# its ``endpoint:PJSIP`` one (presence), as the very same frame: the last RECENT frames are compared
+RECENT = 8
 
 
 class AriError(LinkError):
@@ -86,27 +94,35 @@ class Ari:
     """One ARI application: REST requests and its event stream."""
 
     def __init__(self, settings: AriSettings, *, request_timeout: float = 5.0,
-                 app_check_every: float = APP_CHECK_EVERY) -> None:
+                 app_check_every: float = APP_CHECK_EVERY, trace: AriTrace | None = None) -> None:
         self.settings = settings
+        self.trace = trace          # the benchmarks' timing trace (adapters/ari_trace.py), normally None
         self.app_check_every = app_check_every
         self.serving = False        # connected, and Asterisk sends this app's calls to us
         self._link: _Link | None = None     # the open connection's state
         self.base = settings.url.rstrip("/") + "/ari"
+        self._path = urlsplit(self.base).path
+        self._request_timeout = request_timeout
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None      # the WebSocket
+        self._http: HttpPool | None = None                      # the REST requests (adapters/ari_http.py)
 
     async def __aenter__(self) -> Ari:
-        self._session = aiohttp.ClientSession(
-            headers={"Authorization": basic_auth(self.settings.username, self.settings.password)},
-            timeout=self._timeout,
-        )
+        auth = {"Authorization": basic_auth(self.settings.username, self.settings.password)}
+        self._session = aiohttp.ClientSession(headers=auth, timeout=self._timeout)
+        self._http = HttpPool(self.base, auth, timeout=self._request_timeout, trace=self.trace)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
                         tb: TracebackType | None) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self.trace is not None:
+            self.trace.flush()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -117,19 +133,27 @@ class Ari:
     async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                       body: Any = None) -> Any:
         """One REST call; returns the decoded JSON (or None), raises AriError / LinkError."""
-        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        if self._http is None:
+            raise RuntimeError("use 'async with Ari(...)'")
+        target = _quoted(self._path + path, "/")
+        if params:
+            query = "&".join(f"{k}={_quoted(_param(v))}" for k, v in params.items() if v is not None)
+            target += "?" + query if query else ""
         try:
-            async with self.session.request(method, self.base + path, params=clean, json=body) as resp:
-                text = await resp.text()
-                if resp.status >= 400:
-                    if resp.status == 401:
-                        raise FatalLinkError(
-                            f"ARI at {self.settings.url} refused user {self.settings.username!r}: "
-                            "check asterisk.ari.username/password and ari.conf")
-                    raise AriError(method, path, resp.status, text)
-                return json.loads(text) if text.strip() else None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            resp = await self._http.request(method, target, None if body is None else json.dumps(body).encode())
+        except (OSError, TimeoutError) as exc:
             raise LinkError(f"ARI {method} {path}: {exc!r}") from exc
+        text = resp.body.decode("utf-8", errors="replace")
+        if resp.status >= 400:
+            if resp.status == 401:
+                raise FatalLinkError(
+                    f"ARI at {self.settings.url} refused user {self.settings.username!r}: "
+                    "check asterisk.ari.username/password and ari.conf")
+            raise AriError(method, path, resp.status, text)
+        try:
+            return json.loads(text) if text.strip() else None
+        except ValueError as exc:
+            raise LinkError(f"ARI {method} {path}: the answer is not JSON: {text[:80]!r}") from exc
 
     async def events(self) -> AsyncIterator[Event | Connected | Disconnected]:
         """The app's events, forever: reconnects with jittered backoff, yields Connected after each."""
@@ -170,8 +194,12 @@ class Ari:
         watch = asyncio.get_running_loop().create_task(self._watch(ws, link))
         try:
             yield Connected(attempt)
+            recent: deque[str] = deque(maxlen=RECENT)
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
+                    if msg.data in recent:      # the same event told twice: not parsed, not routed again
+                        continue
+                    recent.append(msg.data)
                     try:
                         data = json.loads(msg.data)
                     except ValueError:
@@ -179,6 +207,8 @@ class Ari:
                         continue
                     if not isinstance(data, dict):
                         continue
+                    if self.trace is not None:
+                        self.trace.received(data)
                     if data.get("type") == "ChannelUserevent" and data.get("eventname") == PROBE:
                         link.echoed = max(link.echoed, _probe_number(data))
                         continue
@@ -346,6 +376,18 @@ class Ari:
 def basic_auth(user: str, password: str) -> str:
     """The Authorization header value (aiohttp's BasicAuth is deprecated)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+# What a URL carries as it is (ids, names, numbers, PJSIP/alice, leg,<id>): one regex match, no quote()
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~!$'()*,/:;@-]*")     # a query value: RFC 3986 leaves these
+VALUE_SAFE = "!$'()*,/:;@"
+
+
+def _quoted(text: str, safe: str = VALUE_SAFE) -> str:
+    """Percent-encoded for a path (``safe="/"``) or a query value (the default)."""
+    plain = _PLAIN_PATH if safe == "/" else _PLAIN_VALUE
+    return text if plain.fullmatch(text) else quote(text, safe=safe)
 
 
 def _param(value: Any) -> str:

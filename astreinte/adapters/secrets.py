@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from astreinte.adapters.ownership import settle
 from astreinte.domain.errors import AstreinteError
 
 PASSWORD_BYTES = 24          # 32 characters of [A-Za-z0-9_-]: 192 bits
@@ -73,6 +74,7 @@ class PhoneSecrets:
     def save(self, passwords: dict[str, str]) -> None:
         text = json.dumps(dict(sorted(passwords.items())), indent=2) + "\n"
         atomic_write(self.path, text, mode=0o600, keep_owner=False)
+        settle(self.path)          # beside the daemon's database: the daemon's file, even written by root
 
 
 def atomic_write(path: Path, text: str, *, mode: int = 0o640, keep_owner: bool = True) -> bool:

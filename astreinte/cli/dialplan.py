@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,36 +10,14 @@ import click
 
 from astreinte.cli import main
 from astreinte.cli.common import config_path
-from astreinte.dialplan import FILENAME, UnsafeValue, render
+from astreinte.dialplan import FILENAME, UnsafeValue
+from astreinte.dialplan_file import render
 from astreinte.domain.errors import LinkError
 
 if TYPE_CHECKING:
     from astreinte.config import AmiSettings
 
 DEFAULT_OUTPUT = Path("/etc/asterisk") / FILENAME
-
-
-def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: Asterisk never reads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):   # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 async def reload_dialplan(settings: AmiSettings, timeout: float = 10.0) -> str:
@@ -76,38 +52,46 @@ def dialplan() -> None:
 
 
 @dialplan.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_OUTPUT,
-              show_default=True, help="Where to write the file ('-' for standard output).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Where to write the file ('-' for standard output); without it, {DEFAULT_OUTPUT} once "
+                   "confirmed at a terminal.")
 @click.option("--reload/--no-reload", default=False, help="Run 'dialplan reload' through AMI afterwards.")
 @click.pass_context
-def write(ctx: click.Context, output: Path, reload: bool) -> None:
+def write(ctx: click.Context, output: Path | None, reload: bool) -> None:
     """Write extensions_astreinte.conf, atomically, and optionally reload the dialplan.
 
-    The file defines [astreinte-inbound] (send the on-call trunk there) and
-    [astreinte-fallback]; include it from extensions.conf. Each tier sets
-    ASTREINTE_TIER and logs a NOTICE line.
+    The file defines [astreinte-inbound], which takes the configured numbers only
+    (in every form a carrier delivers them): include the file (from extensions.conf,
+    or extensions_custom.conf on FreePBX) and send the on-call numbers there. Each
+    tier sets ASTREINTE_TIER and logs a NOTICE line. The file is written only where
+    --output says (or, at a terminal, to /etc/asterisk once you confirm).
 
     \b
     Examples:
-        astreinte dialplan write --reload
-        astreinte dialplan write -o /etc/asterisk/extensions_astreinte.conf
+        astreinte dialplan write -o /etc/asterisk/extensions_astreinte.conf --reload
         astreinte dialplan write -o -
     """
     from astreinte import config as config_module
+    from astreinte.cli.output import destination
 
     config = config_module.load(config_path(ctx))
     try:
         text = render(config)
     except UnsafeValue as exc:
         raise click.ClickException(str(exc)) from exc
-    if str(output) == "-":
+    target = destination(output, None, DEFAULT_OUTPUT, FILENAME)
+    if target is None and reload:
+        raise click.UsageError("--reload needs a file Asterisk reads: give --output PATH", ctx)
+    if target is None:
         click.echo(text, nl=False)
     else:
-        try:
-            write_atomically(output, text)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-        click.echo(f"wrote {output}")
+        from astreinte.adapters.secrets import SecretsError, atomic_write
+
+        try:   # temporary file, fsync, rename: Asterisk never reads half a file; the replaced file's owner kept
+            changed = atomic_write(target, text, mode=0o644)
+        except SecretsError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{'wrote' if changed else 'unchanged'} {target}")
     if reload:
         import asyncio  # here, not at the top: the CLI's other commands start fast
 

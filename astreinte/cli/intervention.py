@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import author, iso, load_config, parse_instant
+from astreinte.cli.display import author, iso, load_config, now, parse_instant
 
 
 @main.group()
@@ -35,26 +35,20 @@ def add(ctx: click.Context, person: str, start_text: str, end_text: str, on_site
         astreinte intervention add --person bob --start 2026-11-11T14:00 --end 2026-11-11T15:20 \\
             --on-site --travel 30m --note "pump restarted"
     """
-    from datetime import datetime
 
     from astreinte.adapters.store import Store
-    from astreinte.config.legal import hours_duration
-    from astreinte.domain.compensation import Intervention
+    from astreinte.config.actions import ActionError, checked_intervention
 
     config = load_config(ctx)
-    if person not in config.people:
-        raise click.BadParameter(f"unknown person {person!r}", param_hint="--person")
     start = parse_instant(start_text, config.timezone, "--start")
     end = parse_instant(end_text, config.timezone, "--end")
-    if end <= start:
-        raise click.BadParameter("must be after --start", param_hint="--end")
     try:
-        seconds = hours_duration(travel) if travel.strip() not in ("0", "0m") else 0
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--travel") from None
-    item = Intervention(person, start, end, on_site, seconds, note)
+        item = checked_intervention(config.people, person=person, start=start, end=end, on_site=on_site,
+                                    travel=travel, note=note)
+    except ActionError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
     with Store.open(config.database) as store:
-        number = store.add_intervention(item, datetime.now(config.timezone), author())
+        number = store.add_intervention(item, now(ctx, config.timezone), author())
     click.echo(f"intervention #{number}: {person} {iso(start, config.timezone)} -> {iso(end, config.timezone)}")
 
 
@@ -100,11 +94,10 @@ def remove(ctx: click.Context, number: int) -> None:
     Examples:
         astreinte intervention remove 12
     """
-    from datetime import datetime
 
     from astreinte.adapters.store import Store
 
     config = load_config(ctx)
     with Store.open(config.database) as store:
-        item = store.remove_intervention(number, datetime.now(config.timezone), author())
+        item = store.remove_intervention(number, now(ctx, config.timezone), author())
     click.echo(f"removed intervention #{number} ({item.person} {iso(item.start, config.timezone)})")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import author, echo_changes, load_config, parse_instant, short
+from astreinte.cli.display import author, echo_changes, load_config, now, parse_instant, short
+from astreinte.cli.publishing import CHANGES_SHOWN, checked_reason, tell
 
-AT_HELP = "Publication time (default: now); for tests and back-filling."
+# The field an ActionError names -> the option to fix.
+OPTIONS = {"team": "--team", "layer": "--layer", "person": "--person", "start": "--from", "end": "--to",
+           "reason": "--reason"}
 
 
 @main.group()
@@ -25,14 +28,14 @@ def override() -> None:
 @click.option("--person", "-p", required=True, help="Who takes the layer.")
 @click.option("--from", "from_text", required=True, metavar="ISO-8601", help="Start (local time without offset).")
 @click.option("--to", "to_text", required=True, metavar="ISO-8601", help="End, excluded.")
-@click.option("--reason", default="", help="Why (kept in the log).")
-@click.option("--at", "at_text", metavar="ISO-8601", hidden=True, help=AT_HELP)
+@click.option("--reason", default="", help="Why: kept in the log, given in the notices (the exceptional "
+              "circumstances of a change at short notice).")
 @click.pass_context
 def add(
     ctx: click.Context, team: str, layer: str | None, person: str, from_text: str, to_text: str, reason: str,
-    at_text: str | None,
 ) -> None:
-    """Let PERSON hold TEAM's LAYER during [--from, --to), and publish the change.
+    """Let PERSON hold TEAM's LAYER during [--from, --to), publish the change and tell the people
+    it concerns (a change at short notice says so, with --reason).
 
     \b
     Examples:
@@ -40,37 +43,24 @@ def add(
         astreinte override add -t support -l secondary -p carol --from 2027-02-01 --to 2027-02-08 --reason leave
     """
     from astreinte.adapters.store import Store
-    from astreinte.config import values
-    from astreinte.domain.rota import Override
+    from astreinte.config.actions import ActionError, checked_override
 
     config = load_config(ctx)
     zone = config.timezone
-    if team not in config.teams:
-        raise click.BadParameter(f"unknown team {team!r} (teams: {', '.join(config.teams)})", param_hint="--team")
-    layers = [item.name for item in config.teams[team].layers]
-    layer = layer or layers[0]
-    if layer not in layers:
-        raise click.BadParameter(f"team {team!r} has no layer {layer!r} (it has: {', '.join(layers)})",
-                                 param_hint="--layer")
-    if person not in config.people:
-        raise click.BadParameter(f"unknown person {person!r}", param_hint="--person")
-    try:
-        reason = values.free_text(reason, limit=200) if reason else ""
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--reason") from None
     start = parse_instant(from_text, zone, "--from")
     end = parse_instant(to_text, zone, "--to")
-    if end.timestamp() <= start.timestamp():
-        raise click.BadParameter("must be after --from", param_hint="--to")
-    at = parse_instant(at_text, zone, "--at")
+    try:
+        wanted = checked_override(config, team=team, layer=layer, person=person, start=start, end=end,
+                                  reason=reason)
+    except ActionError as exc:
+        raise click.BadParameter(exc.message, param_hint=OPTIONS.get(exc.field, exc.field)) from None
+    at = now(ctx, zone)
     with Store.open(config.database) as store:
-        added, publication = store.add_override(
-            config, Override(team, layer, person, start.replace(microsecond=0), end.replace(microsecond=0), reason),
-            at, author(),
-        )
-    click.echo(f"override #{added.id.removeprefix('cli:')}: {person} holds {team}/{layer} "
-               f"from {short(start, zone)} to {short(end, zone)}")
-    echo_changes(publication, config)
+        added, publication = store.add_override(config, wanted, at, author())
+        click.echo(f"override #{added.id.removeprefix('cli:')}: {person} holds {team}/{wanted.layer} "
+                   f"from {short(start, zone)} to {short(end, zone)}")
+        echo_changes(publication, config, limit=CHANGES_SHOWN)
+        tell(config, store, publication, at)
 
 
 @override.command("list")
@@ -112,20 +102,24 @@ def list_(ctx: click.Context, show_all: bool) -> None:
 
 @override.command("remove")
 @click.argument("number", type=int)
-@click.option("--at", "at_text", metavar="ISO-8601", hidden=True, help=AT_HELP)
+@click.option("--reason", default="", help="Why (kept in the log, given in the notices).")
 @click.pass_context
-def remove(ctx: click.Context, number: int, at_text: str | None) -> None:
-    """Remove CLI override NUMBER (it stays in the history) and publish the change.
+def remove(ctx: click.Context, number: int, reason: str) -> None:
+    """Remove CLI override NUMBER (it stays in the history), publish the change and tell the
+    people it concerns.
 
     \b
     Examples:
         astreinte override remove 3
+        astreinte override remove 3 --reason "Carol is back"
     """
     from astreinte.adapters.store import Store
 
     config = load_config(ctx)
-    at = parse_instant(at_text, config.timezone, "--at")
+    reason = checked_reason(reason)
+    at = now(ctx, config.timezone)
     with Store.open(config.database) as store:
-        removed, publication = store.remove_override(config, number, at, author())
-    click.echo(f"override #{number} removed ({removed.person} on {removed.team}/{removed.layer})")
-    echo_changes(publication, config)
+        removed, publication = store.remove_override(config, number, at, author(), reason)
+        click.echo(f"override #{number} removed ({removed.person} on {removed.team}/{removed.layer})")
+        echo_changes(publication, config, limit=CHANGES_SHOWN)
+        tell(config, store, publication, at)

@@ -6,13 +6,15 @@ import contextlib
 import io
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from astreinte.cli import main
 from astreinte.cli.display import load_config, schedule_of, short
+from astreinte.cli.display import now as current
 
 if TYPE_CHECKING:
     from astreinte.adapters.ami import Ami
@@ -53,25 +55,47 @@ def phones() -> None:
     """
 
 
+OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="Where to write the PJSIP file ('-' for standard output); default: phones.file, "
+                           "else /etc/asterisk/pjsip_astreinte.conf once confirmed at a terminal.")
+
+
 @phones.command("write")
+@OUTPUT
 @click.option("--reload", "reload_", is_flag=True, help="Then reload res_pjsip through AMI.")
 @click.pass_context
-def write(ctx: click.Context, reload_: bool) -> None:
+def write(ctx: click.Context, output: Path | None, reload_: bool) -> None:
     """Write the PJSIP sections (endpoint, auth, aor) of every managed softphone.
 
     Passwords are generated once (32 random characters), kept in `phones.secrets` (mode 0600)
-    and reused on every run. The file (`phones.file`) is replaced atomically; include it from
-    pjsip.conf with `#tryinclude pjsip_astreinte.conf`.
+    and reused on every run. The file (--output, or `phones.file`) is replaced atomically;
+    include it from pjsip.conf with `#tryinclude pjsip_astreinte.conf` (on FreePBX, from
+    pjsip.endpoint_custom.conf).
 
     \b
     Examples:
-        astreinte phones write
         astreinte phones write --reload
+        astreinte phones write -o /etc/asterisk/pjsip_astreinte.conf --reload
+        astreinte phones write -o -
     """
-    _write_and_reload(load_config(ctx), reload_)
+    config = load_config(ctx)
+    _write_and_reload(config, reload_, _target(config, output, reload_))
 
 
-def _write_and_reload(config: Config, reload_: bool) -> None:
+def _target(config: Config, output: Path | None, reload_: bool) -> Path | None:
+    """Where the PJSIP file goes (None: standard output), decided before anything changes."""
+    from astreinte.cli.output import destination
+    from astreinte.config.phones import DEFAULT_FILE
+
+    settings = _settings(config)
+    target = destination(output, settings.file if settings.file_chosen else None, Path(DEFAULT_FILE),
+                         "the softphones' PJSIP file")
+    if target is None and reload_:
+        raise click.UsageError("--reload needs a file Asterisk reads: give --output PATH or set phones.file")
+    return target
+
+
+def _write_and_reload(config: Config, reload_: bool, target: Path | None) -> None:
     """Write the PJSIP file from the stored passwords; with ``reload_``, load it and check it loaded."""
     from astreinte.adapters.secrets import PhoneSecrets, atomic_write
     from astreinte.provision.pjsip import render
@@ -79,9 +103,13 @@ def _write_and_reload(config: Config, reload_: bool) -> None:
     settings = _settings(config)
     managed = _managed(config)
     passwords = PhoneSecrets(settings.secrets).ensure(phone.endpoint for phone in managed)
-    changed = atomic_write(settings.file, render(settings, managed, passwords))
+    text = render(settings, managed, passwords)
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    changed = atomic_write(target, text)
     names = ", ".join(phone.endpoint for phone in managed) or "none"
-    click.echo(f"{'wrote' if changed else 'unchanged'} {settings.file}: {len(managed)} softphone(s) ({names})")
+    click.echo(f"{'wrote' if changed else 'unchanged'} {target}: {len(managed)} softphone(s) ({names})")
     if reload_:
         import asyncio
 
@@ -95,11 +123,12 @@ def _write_and_reload(config: Config, reload_: bool) -> None:
 
 @phones.command("rotate")
 @click.argument("person")
+@OUTPUT
 @click.option("--reload", "reload_", is_flag=True, help="Then reload res_pjsip through AMI (the old password stops "
                                                          "working at once).")
 @click.option("--qr/--no-qr", default=False, help="Print the new account as a QR code (default: no).")
 @click.pass_context
-def rotate(ctx: click.Context, person: str, reload_: bool, qr: bool) -> None:
+def rotate(ctx: click.Context, person: str, output: Path | None, reload_: bool, qr: bool) -> None:
     """Give PERSON's softphones new passwords (a lost phone, a leaked password), rewrite the file.
 
     The old password keeps working until Asterisk reloads the file (--reload, or your own
@@ -115,13 +144,57 @@ def rotate(ctx: click.Context, person: str, reload_: bool, qr: bool) -> None:
     config = load_config(ctx)
     settings = _settings(config)
     mine = _mine(config, person)
+    target = _target(config, output, reload_)
     store = PhoneSecrets(settings.secrets)
     for phone in mine:
         store.rotate(phone.endpoint)
-    _write_and_reload(config, reload_)
+    _write_and_reload(config, reload_, target)
     click.echo(f"new password for {', '.join(phone.phone for phone in mine)}"
                f"{'' if reload_ else ' (in use once Asterisk reloads res_pjsip)'}:")
     _print_accounts(config, person, mine, store.load(), qr)
+
+
+@phones.command("pin")
+@click.argument("person")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the PIN from standard input (one line).")
+@click.option("--remove", is_flag=True, help="Remove PERSON's PIN: their mobile no longer opens the service line.")
+@click.pass_context
+def pin(ctx: click.Context, person: str, from_stdin: bool, remove: bool) -> None:
+    """Set PERSON's PIN for the service line (4 to 8 digits, asked twice; stored hashed).
+
+    From a mobile, the service line (``service.numbers``) knows the person by the caller's number
+    and asks this PIN; three wrong PINs end the call and are logged. Managed softphones need none.
+
+    \b
+    Examples:
+        astreinte phones pin alice
+        echo 4711 | astreinte phones pin alice --stdin
+        astreinte phones pin alice --remove
+    """
+    import re
+    import sys
+
+    from astreinte.adapters.store import Store
+    from astreinte.adapters.store.service import ServiceBook
+    from astreinte.cli.display import author
+    from astreinte.web.passwords import hashed
+
+    config = load_config(ctx)
+    if person not in config.people:
+        raise click.BadParameter(f"unknown person {person!r}", param_hint="PERSON")
+    secret: str | None = None
+    if not remove:
+        if from_stdin:
+            secret = sys.stdin.readline().strip()
+        else:
+            secret = str(click.prompt("PIN", hide_input=True, confirmation_prompt=True))
+        if not re.fullmatch(r"[0-9]{4,8}", secret or ""):
+            raise click.BadParameter("expected 4 to 8 digits", param_hint="PIN")
+    with Store.open(config.database) as store:
+        ServiceBook(store.db).set_pin(person, hashed(secret) if secret else None, current(ctx, config.timezone),
+                                      author())
+    click.echo(f"PIN of {person} {'removed' if remove else 'set'}"
+               + ("" if remove or config.service.numbers else " (no service.numbers configured yet)"))
 
 
 def _mine(config: Config, person: str) -> list[Softphone]:
@@ -146,6 +219,8 @@ def _print_accounts(config: Config, person: str, mine: list[Softphone], password
         width = max(len(label) for label, _ in acct.lines())
         for label, value in acct.lines():
             click.echo(f"  {label:<{width}}  {value}")
+        click.echo(f"  {'auto-answer':<{width}}  must stay OFF: an answer on this softphone takes an on-call call "
+                   "at once (confirm: external)")
         if qr:
             click.echo(f"  Account URI (scan it in Zoiper: Settings > Accounts > QR code):\n{_qr(acct.uri())}")
 
@@ -202,7 +277,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     states = asyncio.run(_endpoint_states(config.asterisk.ari))
     by_person = states_of(managed, states)
-    now = datetime.now(config.timezone)
+    now = current(ctx, config.timezone)
     found = alerts(duties(schedule_of(config), list(config.teams), now), by_person,
                    next_only_before=now + timedelta(days=31))
     if as_json:
@@ -268,12 +343,12 @@ async def _with_ami(settings: AmiSettings, job: Callable[[Ami], Awaitable[T]], t
     from astreinte.domain.errors import LinkError
 
     ami = Ami(settings)
-    link = asyncio.create_task(ami.run())
+    link = asyncio.create_task(ami.run(retry_refused=False))
     up = asyncio.create_task(ami.wait_connected(timeout))
     try:
         await asyncio.wait({link, up}, return_when=asyncio.FIRST_COMPLETED)
         if link.done():
-            link.result()                    # raises FatalLinkError (bad credentials)
+            link.result()                    # raises AmiRefused (bad credentials)
         if not up.result():
             raise LinkError(f"AMI at {settings.host}:{settings.port} unreachable for {timeout:.0f} s")
         return await job(ami)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from astreinte.cli import main
-from astreinte.cli.common import config_path
+from astreinte.cli.common import config_path, now_text
 
 
 @main.command()
@@ -23,6 +23,9 @@ def run(ctx: click.Context, log_level: str) -> None:
         astreinte --config /etc/astreinte/config.yaml run
         astreinte run --log-level DEBUG
     """
-    from astreinte.daemon import main as daemon_main
+    from astreinte.adapters.clock import system_clock
+    from astreinte.runtime.daemon import main as daemon_main
 
-    ctx.exit(daemon_main(config_path(ctx), log_level))
+    if now_text(ctx) is not None:
+        raise click.UsageError("--now cannot be used with run: the daemon follows the system clock (Asterisk's)")
+    ctx.exit(daemon_main(config_path(ctx), system_clock, log_level))

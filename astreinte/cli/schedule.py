@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import iso, load_config, parse_day_or_instant, schedule_of, short
+from astreinte.cli.display import iso, load_config, now, parse_day_or_instant, schedule_of, short
+
+if TYPE_CHECKING:
+    from astreinte.config import Config
+    from astreinte.domain.schedule import Schedule, Shift
 
 DEFAULT_DAYS = 28
 
@@ -28,7 +33,9 @@ def schedule(
     """List the shifts of a period: who holds which layer, from when to when.
 
     Shifts overlapping the period are shown whole. A shift cut by an override shows as
-    the pieces around it plus the override itself.
+    the pieces around it plus the override itself. With ``--ics``, events carry the UIDs
+    and SEQUENCE numbers of the published calendar (``astreinte calendar`` is the feed to
+    subscribe to).
 
     \b
     Examples:
@@ -44,7 +51,8 @@ def schedule(
         raise click.BadParameter(f"unknown team {team!r} (teams: {', '.join(config.teams)})", param_hint="--team")
     if person is not None and person not in config.people:
         raise click.BadParameter(f"unknown person {person!r}", param_hint="--person")
-    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    at = now(ctx, zone)
+    today = datetime.combine(at.date(), time(), tzinfo=zone)
     start = parse_day_or_instant(from_text, zone, today, "--from")
     end = parse_day_or_instant(to_text, zone, start + timedelta(days=DEFAULT_DAYS), "--to")
     if end.timestamp() <= start.timestamp():
@@ -58,10 +66,7 @@ def schedule(
     ]
     shifts.sort(key=lambda s: (s.start, s.team, s.level))
     if as_ics:
-        from astreinte.cli.ics import calendar
-
-        name = " ".join(filter(None, ["astreinte", team, person]))
-        click.echo(calendar(shifts, name, datetime.now(zone)).decode(), nl=False)
+        click.echo(_ics(config, plan, shifts, team, person, start, end, at).decode(), nl=False)
     elif as_json:
         click.echo(json.dumps({
             "from": iso(start, zone),
@@ -85,3 +90,27 @@ def schedule(
             table.add_row(s.team, s.layer, f"{s.person.name} ({s.person.id})", short(s.start, zone),
                           short(s.end, zone), note)
         Console().print(table)
+
+
+def _ics(config: Config, plan: Schedule, shifts: list[Shift], team: str | None, person: str | None,
+         start: datetime, end: datetime, at: datetime) -> bytes:
+    """The shifts as events, numbered like the published calendar when the database has it, with the
+    published events of the period that are gone kept as cancelled (a calendar importing the file
+    again drops them)."""
+    from astreinte.domain import agenda
+    from astreinte.report.ics import calendar
+
+    events = [agenda.event_of(shift) for shift in shifts]
+    stored: dict[str, agenda.Revision] = {}
+    gone: list[agenda.Revision] = []
+    if config.database.exists():
+        from astreinte.adapters.store import Store
+
+        with Store.open(config.database) as store:
+            stored = store.calendar_by_uid([event.uid for event in events])
+            current = {event.uid for event in events}
+            gone = [r for r in store.calendar(start, end, team=team, person=person)
+                    if r.cancelled and r.event.uid not in current]
+    name = " ".join(filter(None, ["astreinte", team, person]))
+    revisions = sorted([*agenda.current(events, stored, at), *gone], key=lambda r: r.event.start.timestamp())
+    return calendar(revisions, config.people, config.timezone, name, config.language_of(person))

@@ -24,6 +24,7 @@ def fetch_status(host: str, port: int, timeout: float = 3.0) -> dict[str, Any]:
 def describe(status: dict[str, Any]) -> list[str]:
     links = status.get("links", {})
     lines = ["links: " + "  ".join(f"{name} {'up' if up else 'DOWN'}" for name, up in links.items())]
+    lines += [f"  {name}: {problem}" for name, problem in status.get("problems", {}).items()]
     if not status.get("accepting", True):
         lines.append("draining: no new calls taken")
     calls = status.get("live_calls", [])

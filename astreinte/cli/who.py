@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from astreinte.cli import main
-from astreinte.cli.display import iso, load_config, parse_instant, schedule_of, short
+from astreinte.cli.display import instant_or_now, load_rota, schedule_of, short
+from astreinte.domain.oncall import as_document
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -33,42 +34,16 @@ def who(ctx: click.Context, team: str | None, at_text: str | None, as_json: bool
         astreinte who --team support --at 2026-12-24T19:00
         astreinte who --json
     """
-    config = load_config(ctx)
+    config = load_rota(ctx)
     if team is not None and team not in config.teams:
         raise click.BadParameter(f"unknown team {team!r} (teams: {', '.join(config.teams)})", param_hint="--team")
-    at = parse_instant(at_text, config.timezone, "--at")
+    at = instant_or_now(ctx, at_text, config.timezone, "--at")
     schedule = schedule_of(config)
     statuses = [schedule.who(team_id, at) for team_id in ([team] if team else list(config.teams))]
     if as_json:
         click.echo(json.dumps(as_document(statuses, at, config.timezone), ensure_ascii=False))
     else:
         print_table(statuses, at, config.timezone)
-
-
-def as_document(statuses: list[TeamStatus], at: Any, zone: ZoneInfo) -> dict[str, Any]:
-    return {
-        "at": iso(at, zone),
-        "teams": [
-            {
-                "team": status.team,
-                "in_service": status.in_service,
-                "outside_service_dial": status.outside_service_dial,
-                "chain": [
-                    {
-                        "level": responder.level,
-                        "layer": responder.layer,
-                        "person": responder.person.id,
-                        "name": responder.person.name,
-                        "phones": list(responder.person.phones),
-                        "until": iso(responder.until, zone),
-                        "override": responder.override,
-                    }
-                    for responder in status.chain
-                ],
-            }
-            for status in statuses
-        ],
-    }
 
 
 def print_table(statuses: list[TeamStatus], at: Any, zone: ZoneInfo) -> None:

@@ -17,13 +17,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from astreinte.config import calling, values
+from astreinte.adapters.holidays import HolidayCalendar, HolidaySettings, supported_subdivisions
+from astreinte.config import calling, numbers, values
+from astreinte.config.callers import read_callers, read_levels
 from astreinte.config.daemon import DaemonSettings, read_daemon
 from astreinte.config.legal import CompensationSettings, read_compensation, read_legal
 from astreinte.config.nodes import Reader, compose, syntax_problem
 from astreinte.config.notify import NotifySettings, read_notifications
 from astreinte.config.phones import PhoneSettings, read_phones
 from astreinte.config.rotas import mapping_keys, read_overrides, read_people, read_teams
+from astreinte.config.service import read_service
 from astreinte.config.settings import (
     AmiSettings,
     AriSettings,
@@ -31,12 +34,15 @@ from astreinte.config.settings import (
     PromptSettings,
     read_asterisk,
 )
-from astreinte.domain.calendar import HolidayCalendar, HolidaySettings, supported_subdivisions
+from astreinte.config.web import WebSettings, read_web
+from astreinte.domain.callers import Directory
 from astreinte.domain.calling import Menu
+from astreinte.domain.calls.service_line import ServiceSettings
 from astreinte.domain.errors import ConfigError, Problem
 from astreinte.domain.legal import LegalSettings
 from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
 from astreinte.domain.schedule import Schedule
+from astreinte.i18n import DEFAULT_LANGUAGE, check_language
 
 __all__ = [
     "AmiSettings",
@@ -55,8 +61,9 @@ __all__ = [
 ]
 
 TOP_KEYS_REQUIRED = ("timezone", "asterisk", "people", "teams")
-TOP_KEYS_OPTIONAL = ("database", "holidays", "overrides", "notifications", "daemon", "menus", "blocklist", "phones",
-                      "legal", "compensation")
+TOP_KEYS_OPTIONAL = ("database", "holidays", "numbering", "overrides", "notifications", "daemon", "menus",
+                     "blocklist", "phones", "legal", "compensation", "language", "web", "service", "callers",
+                     "contract_levels")
 
 
 @dataclass(frozen=True)
@@ -79,14 +86,43 @@ class Config:
     phones: PhoneSettings | None = None      # softphones astreinte provisions (None: none)
     legal: LegalSettings = field(default_factory=LegalSettings)
     compensation: CompensationSettings | None = None   # None: the default profile (config.legal)
+    # Every file the load read -> its text (this file first, then a profile, secret files): what a
+    # cached compilation of this configuration is keyed on (astreinte.cli.rota_cache).
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    language: str = DEFAULT_LANGUAGE                    # of people-facing text (fr, en); people may differ
+    web: WebSettings = field(default_factory=WebSettings)   # the web console (astreinte web)
+    numbering: numbers.NumberPlan = field(default_factory=numbers.NumberPlan)   # how numbers are read
+    service: ServiceSettings = field(default_factory=ServiceSettings)   # the line the people on call dial
+    callers: Directory = field(default_factory=Directory)     # the known callers (config/callers.py)
+
+    def language_of(self, person_id: str | None) -> str:
+        """The language of what ``person_id`` is sent (theirs, else the configuration's)."""
+        person = self.people.get(person_id) if person_id is not None else None
+        return person.language if person is not None and person.language else self.language
 
     def is_blocked(self, caller_number: str) -> bool:
-        return calling.normalise_caller(caller_number) in self.blocklist
+        """Is this caller (an untrusted caller ID, in whatever form the trunk sends it) on the block list?"""
+        caller = self.numbering.caller(caller_number)
+        return bool(caller) and caller in self.blocklist
 
     def team_for_number(self, number: str) -> Team | None:
-        """The team a dialed number reaches (``+33180000000`` and ``1000`` both reach support)."""
-        team_id = self._numbers.get(number.strip())
+        """The team a dialed number reaches, in any form a carrier delivers it (``0180000000``,
+        ``33180000000``, ``+33180000000``...); ``1000`` is an extension of its own."""
+        team_id = self._numbers.get(self.numbering.caller(number))
         return self.teams[team_id] if team_id is not None else None
+
+    def is_service_number(self, number: str) -> bool:
+        """Does a dialed number (any carrier form) reach the service line (``service.numbers``)?"""
+        return bool(number) and self.numbering.caller(number) in self.service.numbers
+
+    def menu_for_number(self, number: str) -> Menu | None:
+        """The menu a dialed number reaches, in any form a carrier delivers it."""
+        return self.menus.get(self.numbering.caller(number))
+
+    def endpoint(self, phone: str) -> str:
+        """What Asterisk dials for a phone: ``PJSIP/alice`` as is; a number through ``asterisk.outbound``
+        (``PJSIP/{number}@trunk-out``, ``Local/{national}@from-internal/n``...)."""
+        return phone if "/" in phone else self.numbering.endpoint(self.asterisk.outbound, phone)
 
     @cached_property
     def _numbers(self) -> dict[str, str]:
@@ -125,6 +161,7 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
     if root is None:
         raise ConfigError(Problem(file, None, "", "the file is empty"))
     reader = Reader(file)
+    reader.read_from(file, text)
     fields = reader.mapping(root, "", required=TOP_KEYS_REQUIRED, optional=TOP_KEYS_OPTIONAL)
     if fields is None:
         raise ConfigError(reader.problems)
@@ -133,12 +170,13 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
     base = path.parent
     asterisk = read_asterisk(reader, fields.get("asterisk"), base, environ) if "asterisk" in fields else None
     holidays = _holidays(reader, fields["holidays"]) if "holidays" in fields else HolidaySettings()
-    people = read_people(reader, fields["people"]) if "people" in fields else {}
+    plan = _numbering(reader, fields.get("numbering"), holidays)
+    people = read_people(reader, fields["people"], plan) if "people" in fields else {}
     person_ids = mapping_keys(fields.get("people"))     # written, valid or not: no cascading errors
     declared_layers: dict[str, set[str]] = {}
     teams: dict[str, Team] = {}
     if "teams" in fields:
-        teams = read_teams(reader, fields["teams"], person_ids, holidays.country is not None, declared_layers)
+        teams = read_teams(reader, fields["teams"], person_ids, holidays.country is not None, declared_layers, plan)
     overrides: tuple[Override, ...] = ()
     if "overrides" in fields:
         overrides = read_overrides(reader, fields["overrides"], teams, declared_layers, person_ids, zone)
@@ -146,12 +184,18 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
                      if "notifications" in fields else NotifySettings())
     daemon = read_daemon(reader, fields["daemon"]) if "daemon" in fields else DaemonSettings()
     team_numbers = {number for team in teams.values() for number in team.numbers}
-    menus = calling.read_menus(reader, fields["menus"], teams, team_numbers) if "menus" in fields else {}
-    blocklist = calling.read_blocklist(reader, fields["blocklist"]) if "blocklist" in fields else frozenset()
+    menus = calling.read_menus(reader, fields["menus"], teams, team_numbers, plan) if "menus" in fields else {}
+    blocklist = calling.read_blocklist(reader, fields["blocklist"], plan) if "blocklist" in fields else frozenset()
     phones = read_phones(reader, fields["phones"], base, base / (database or ""), person_ids) \
         if "phones" in fields else None
     legal = read_legal(reader, fields["legal"]) if "legal" in fields else LegalSettings()
     compensation = read_compensation(reader, fields["compensation"], base) if "compensation" in fields else None
+    language = reader.parse(fields["language"], "language", check_language) if "language" in fields else None
+    web = read_web(reader, fields["web"]) if "web" in fields else WebSettings()
+    service = read_service(reader, fields["service"], plan, {*team_numbers, *menus}, phones is not None) \
+        if "service" in fields else ServiceSettings()
+    levels = read_levels(reader, fields["contract_levels"]) if "contract_levels" in fields else {}
+    directory = read_callers(reader, fields.get("callers"), plan, teams, levels)
     if reader.problems or zone is None or asterisk is None or database is None:
         raise ConfigError(reader.problems or [Problem(file, None, "", "invalid configuration")])
     return Config(
@@ -171,7 +215,29 @@ def load(path: Path | str, *, environ: Mapping[str, str] | None = None) -> Confi
         phones=phones,
         legal=legal,
         compensation=compensation,
+        sources=dict(reader.sources),
+        language=language or DEFAULT_LANGUAGE,
+        web=web,
+        numbering=plan,
+        service=service,
+        callers=directory,
     )
+
+
+def _numbering(reader: Reader, node: yaml.Node | None, holidays: HolidaySettings) -> numbers.NumberPlan:
+    """``numbering: {country: FR}``: how national forms of numbers are read (default: the holidays'
+    country, else FR). ``astreinte.config.numbers`` documents the canonical form."""
+    try:
+        default = numbers.NumberPlan(numbers.country(holidays.country or numbers.DEFAULT_COUNTRY))
+    except ValueError:          # a holidays country phonenumbers does not know
+        default = numbers.NumberPlan()
+    if node is None:
+        return default
+    fields = reader.mapping(node, "numbering", optional=("country",))
+    if not fields or "country" not in fields:
+        return default
+    code = reader.parse(fields["country"], "numbering.country", numbers.country)
+    return numbers.NumberPlan(code) if code else default
 
 
 def _holidays(reader: Reader, node: yaml.Node) -> HolidaySettings:

@@ -5,6 +5,8 @@
       support:
         caller_id: {show: caller, name: "ASTREINTE support"}   # or show: line (the on-call number)
         voicemail: {greeting: "...", max_length: 2m, max_silence: 10s}
+        translations:                 # heard by a known customer of that language (docs/callers.md)
+          en: {greeting: "Hello, ...", voicemail: "Please leave a message after the beep."}
     menus:
       "1500":
         prompt: "Pour le support, tapez 1. Pour la maintenance, tapez 2."
@@ -22,9 +24,11 @@ import yaml
 
 from astreinte.config import values
 from astreinte.config.nodes import Reader, child
-from astreinte.domain.calling import CallerIdPolicy, Menu, VoicemailPolicy
+from astreinte.config.numbers import NumberPlan
+from astreinte.domain.calling import CallerIdPolicy, Menu, Translation, VoicemailPolicy
+from astreinte.i18n import check_language
 
-TEAM_KEYS = ("voicemail", "caller_id")
+TEAM_KEYS = ("voicemail", "caller_id", "translations")
 DIGITS = tuple("0123456789*#")
 
 
@@ -46,6 +50,30 @@ def read_voicemail(reader: Reader, node: yaml.Node, path: str) -> VoicemailPolic
     return VoicemailPolicy(greeting, length, silence)
 
 
+def read_translations(reader: Reader, node: yaml.Node, path: str) -> dict[str, Translation] | None:
+    """``translations: {en: {greeting: ..., voicemail: ...}}``: a team's caller-facing texts per language."""
+    entries = reader.mapping(node, path, any_keys=True)
+    if entries is None:
+        return None
+    found: dict[str, Translation] = {}
+    for language, entry in entries.items():
+        where = child(path, language)
+        try:
+            check_language(language)
+        except ValueError as exc:
+            reader.error(entry, where, str(exc))
+            continue
+        fields = reader.mapping(entry, where, optional=("greeting", "voicemail"))
+        if fields is None:
+            continue
+        greeting = reader.get(fields, where, "greeting", values.greeting) if "greeting" in fields else None
+        voicemail = reader.get(fields, where, "voicemail", values.greeting) if "voicemail" in fields else None
+        if ("greeting" in fields and greeting is None) or ("voicemail" in fields and voicemail is None):
+            continue
+        found[language] = Translation(greeting, voicemail)
+    return found if len(found) == len(entries) else None
+
+
 def read_caller_id(reader: Reader, node: yaml.Node, path: str) -> CallerIdPolicy | None:
     fields = reader.mapping(node, path, optional=("show", "name"))
     if fields is None:
@@ -65,16 +93,21 @@ def _display_name(text: str) -> str:
 
 
 def read_menus(reader: Reader, node: yaml.Node, teams: Collection[str],
-               team_numbers: Collection[str]) -> dict[str, Menu]:
+               team_numbers: Collection[str], plan: NumberPlan | None = None) -> dict[str, Menu]:
+    """Menus by canonical number (a menu written ``"03 88 00 00 09"`` is ``+33388000009``)."""
+    plan = plan or NumberPlan()
     menus: dict[str, Menu] = {}
     fields = reader.mapping(node, "menus", any_keys=True)
     for key, value in (fields or {}).items():
         where = child("menus", key)
-        number = reader.parse(reader.keys.get(where), where, values.team_number) if where in reader.keys else None
+        number = reader.parse(reader.keys.get(where), where, plan.reachable) if where in reader.keys else None
         if number is None:
             continue
         if number in team_numbers:
             reader.error(reader.keys.get(where), where, f"number '{number}' already reaches a team directly")
+            continue
+        if number in menus:
+            reader.error(reader.keys.get(where), where, f"number '{number}' already has a menu")
             continue
         entry = reader.mapping(value, where, required=("prompt", "options"), optional=("default", "timeout"))
         if entry is None:
@@ -103,15 +136,12 @@ def read_menus(reader: Reader, node: yaml.Node, teams: Collection[str],
     return menus
 
 
-def read_blocklist(reader: Reader, node: yaml.Node) -> frozenset[str]:
+def read_blocklist(reader: Reader, node: yaml.Node, plan: NumberPlan | None = None) -> frozenset[str]:
+    """Blocked callers, canonical: ``0899123456`` blocks a caller ID sent as ``+33899123456`` too."""
+    plan = plan or NumberPlan()
     numbers: set[str] = set()
     for index, item in enumerate(reader.sequence(node, "blocklist", allow_empty=True) or []):
-        number = reader.parse(item, child("blocklist", index), values.team_number)
+        number = reader.parse(item, child("blocklist", index), plan.configured)
         if number is not None:
             numbers.add(number)
     return frozenset(numbers)
-
-
-def normalise_caller(number: str) -> str:
-    """How a caller's number is compared with the block list: digits and a leading +."""
-    return "".join(c for c in number if c.isdigit() or c == "+")

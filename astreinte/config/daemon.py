@@ -9,7 +9,8 @@
       fallback:
         voicemail: 100@default                  # VoiceMail() box of the last tier; unset: Record()
         max_recording: 2m                       # Record() length bound
-        recordings: /var/spool/asterisk/astreinte
+        recordings: /var/spool/asterisk/astreinte   # where Record() writes, as Asterisk sees it
+        recordings_dir: /srv/pbx/spool/astreinte    # the same folder as the daemon reads it (default: the same)
 
 Every key is optional. Addresses are loopback by default: what we ship listens on
 127.0.0.1 only. Values that reach the generated dialplan go through allow-lists.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -40,6 +42,13 @@ class FallbackSettings:
     voicemail: str | None = None    # mailbox@context for VoiceMail(); None: Record()
     max_recording: float = 120.0
     recordings: str = "/var/spool/asterisk/astreinte"
+    recordings_dir: str | None = None   # ``recordings`` as the daemon sees it (another mount, a chroot)
+
+    def local(self, path: str) -> Path:
+        """A file Asterisk wrote under ``recordings``, where the daemon reads it."""
+        if self.recordings_dir is not None and path.startswith(self.recordings.rstrip("/") + "/"):
+            return Path(self.recordings_dir) / path[len(self.recordings.rstrip("/")) + 1:]
+        return Path(path)
 
 
 @dataclass(frozen=True)
@@ -82,14 +91,15 @@ def _listen(reader: Reader, node: yaml.Node, path: str, default: Listen) -> List
 
 
 def _fallback(reader: Reader, node: yaml.Node, path: str) -> FallbackSettings:
-    fields = reader.mapping(node, path, optional=("voicemail", "max_recording", "recordings"))
+    fields = reader.mapping(node, path, optional=("voicemail", "max_recording", "recordings", "recordings_dir"))
     if fields is None:
         return FallbackSettings()
     default = FallbackSettings()
     box = reader.get(fields, path, "voicemail", mailbox)
     longest = reader.get(fields, path, "max_recording", values.duration) or default.max_recording
     folder = reader.get(fields, path, "recordings", values.asterisk_path) or default.recordings
-    return FallbackSettings(box, longest, folder)
+    seen = reader.get(fields, path, "recordings_dir", values.asterisk_path)
+    return FallbackSettings(box, longest, folder, seen)
 
 
 def read_daemon(reader: Reader, node: yaml.Node | None) -> DaemonSettings:

@@ -10,6 +10,7 @@
       max_consecutive_weeks: 1        # fairness limits: unset = not checked
       max_24h_periods_per_month: 8
       night: "21:00-06:00"
+      since: 2026-11-20               # adoption: no check before this day (the paper rota before it)
     compensation:
       profile: fr-interieur-2015      # a shipped profile, or a path to your own YAML file
 
@@ -70,7 +71,7 @@ def money(text: str) -> Decimal:
 
 
 def read_legal(reader: Reader, node: yaml.Node | None) -> LegalSettings:
-    fields = reader.mapping(node, "legal", optional=(*INTEGER_KEYS, *DURATION_KEYS, "night"))
+    fields = reader.mapping(node, "legal", optional=(*INTEGER_KEYS, *DURATION_KEYS, "night", "since"))
     if fields is None:
         return LegalSettings()
     parsed: dict[str, Any] = {}
@@ -81,6 +82,8 @@ def read_legal(reader: Reader, node: yaml.Node | None) -> LegalSettings:
             parsed[key] = reader.integer(value, where, minimum=low, maximum=high)
         elif key in DURATION_KEYS:
             parsed[key] = reader.parse(value, where, hours_duration)
+        elif key == "since":
+            parsed[key] = reader.parse(value, where, values.day)
         else:
             parsed[key] = reader.parse(value, where, Window.parse)
     return LegalSettings(**{k: v for k, v in parsed.items() if v is not None})
@@ -92,7 +95,7 @@ def read_compensation(reader: Reader, node: yaml.Node | None, base: Path) -> Com
     if fields and "profile" in fields:
         name = reader.string(fields["profile"], "compensation.profile") or DEFAULT_PROFILE
         try:
-            return CompensationSettings(load_profile(name, base))
+            return CompensationSettings(load_profile(name, base, reader.sources))
         except ConfigError as exc:
             for problem in exc.problems:
                 reader.error(fields["profile"], "compensation.profile", f"{problem}")
@@ -104,8 +107,9 @@ def shipped_profiles() -> list[str]:
     return sorted(item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml"))
 
 
-def load_profile(name: str, base: Path = Path()) -> Profile:
-    """A shipped profile by name, or a YAML file (relative to ``base``); ConfigError if invalid."""
+def load_profile(name: str, base: Path = Path(), sources: dict[str, str] | None = None) -> Profile:
+    """A shipped profile by name, or a YAML file (relative to ``base``; its text is recorded in
+    ``sources``); ConfigError if invalid."""
     if name in shipped_profiles():
         text = resources.files("astreinte.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
         file = f"<shipped profile {name}>"
@@ -118,6 +122,10 @@ def load_profile(name: str, base: Path = Path()) -> Profile:
             raise ConfigError(Problem(file, None, "", f"no shipped profile named {values.shown(name)} "
                                       f"({', '.join(shipped_profiles())}) and cannot read it as a file: "
                                       f"{exc.strerror or exc}")) from None
+        except UnicodeDecodeError:
+            raise ConfigError(Problem(file, None, "", "not UTF-8 text")) from None
+        if sources is not None:
+            sources[file] = text
         name = path.stem
     try:
         root = compose(text)

@@ -9,6 +9,7 @@ located ``Problem`` when the value is wrong, so one pass reports everything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 import yaml
@@ -74,6 +75,11 @@ class Reader:
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
         self.keys: dict[str, yaml.Node] = {}     # key path -> the key's own node
+        self.sources: dict[str, str] = {}        # every file read (this one, included ones) -> its text
+
+    def read_from(self, path: Path | str, text: str) -> None:
+        """Record that the configuration depends on ``path``, whose text (``Path.read_text``) was ``text``."""
+        self.sources[str(path)] = text
 
     def error(self, node: yaml.Node | None, path: str, message: str) -> None:
         self.problems.append(Problem(self.file, line_of(node), path, message))

@@ -77,7 +77,8 @@ def read_notifications(reader: Reader, node: yaml.Node | None, base: Path,
                 if "port" in mail else 25
             sender = reader.get(mail, where, "from", values.email_address)
             recipients: list[str] = []
-            for index, item in enumerate(reader.sequence(mail["to"], child(where, "to")) or []):
+            listed = reader.sequence(mail["to"], child(where, "to")) if "to" in mail else None  # else: required
+            for index, item in enumerate(listed or []):
                 address = reader.parse(item, child(child(where, "to"), index), values.email_address)
                 if address:
                     recipients.append(address)

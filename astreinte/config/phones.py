@@ -9,7 +9,7 @@
       codecs: [ulaw, alaw]             # in preference order; opus needs Asterisk's codec_opus
       manage: all                      # all: every PJSIP/<name> phone of every person; or a list of people
       secrets: phone-secrets.json      # generated passwords, 0600 (default: next to the database)
-      file: /etc/asterisk/pjsip_astreinte.conf   # where the PJSIP sections are written
+      file: /etc/asterisk/pjsip_astreinte.conf   # where `phones write` writes the PJSIP sections (or --output)
       qualify: 30s                     # how often Asterisk checks a registered phone (presence)
       remind_before: 1h                # hand-off reminder this long before a shift starts
       warn_after: 1m                   # an on-call softphone offline this long is reported
@@ -54,6 +54,7 @@ class PhoneSettings:
     qualify: int = 30
     remind_before: float = 3600.0
     warn_after: float = 60.0
+    file_chosen: bool = False        # `file` written in the configuration (else DEFAULT_FILE, asked for)
 
     def manages(self, person: str) -> bool:
         return self.manage is None or person in self.manage
@@ -130,6 +131,7 @@ def read_phones(reader: Reader, node: yaml.Node | None, base: Path, database: Pa
         qualify=round(qualify),
         remind_before=remind,
         warn_after=warn,
+        file_chosen=bool(file),
     )
 
 

@@ -10,14 +10,19 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from astreinte.config import calling, values
+from astreinte.config.messages import read_messages
 from astreinte.config.nodes import Reader, child
-from astreinte.domain.calling import CallerIdPolicy, VoicemailPolicy
+from astreinte.config.numbers import NumberPlan
+from astreinte.domain import overrides as overrides_rule
+from astreinte.domain.callers import policy
+from astreinte.domain.calling import CallerIdPolicy, MessagePolicy, VoicemailPolicy
 from astreinte.domain.hours import DAY_NAMES, HOLIDAYS, SELECTORS, HoursRule, WeekHours, Window
 from astreinte.domain.hunt import HuntPolicy
 from astreinte.domain.rota import Layer, Override, Person, Rotation, Team
+from astreinte.i18n import check_language
 
 HUNT_KEYS = ("strategy", "ring_timeout", "rounds", "confirm", "on_no_answer", "confirm_timeout",
-             "hold_message_every")
+             "hold_message_every", "greeting_interruptible", "greeting_min")
 
 
 def read_hours(reader: Reader, node: yaml.Node | None, path: str) -> WeekHours | None:
@@ -47,18 +52,19 @@ def read_hours(reader: Reader, node: yaml.Node | None, path: str) -> WeekHours |
     return WeekHours(tuple(rules)) if ok else None
 
 
-def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
+def read_people(reader: Reader, node: yaml.Node | None, plan: NumberPlan | None = None) -> dict[str, Person]:
     fields = reader.mapping(node, "people", any_keys=True)
     people: dict[str, Person] = {}
     for key, value in (fields or {}).items():
         path = child("people", key)
         person_id = reader.parse(reader.keys.get(path), path, values.identifier)
         entry = reader.mapping(value, path, required=("name", "phones"),
-                               optional=("work_hours", "forfait_jours", "leave", "email"))
+                               optional=("work_hours", "forfait_jours", "leave", "email", "language"))
         if person_id is None or entry is None:
             continue
         name = reader.get(entry, path, "name", _name)
-        phones = _phones(reader, entry.get("phones"), child(path, "phones")) if "phones" in entry else None
+        phones = _phones(reader, entry.get("phones"), child(path, "phones"), plan or NumberPlan()) \
+            if "phones" in entry else None
         work_hours = None
         if "work_hours" in entry:
             work_hours = read_hours(reader, entry["work_hours"], child(path, "work_hours"))
@@ -66,8 +72,9 @@ def read_people(reader: Reader, node: yaml.Node | None) -> dict[str, Person]:
             if "forfait_jours" in entry else False
         leave = _leave(reader, entry["leave"], child(path, "leave")) if "leave" in entry else ()
         email = reader.get(entry, path, "email", values.email_address) if "email" in entry else None
+        language = reader.get(entry, path, "language", check_language) if "language" in entry else None
         if name is not None and phones is not None:
-            people[person_id] = Person(person_id, name, phones, work_hours, forfait, leave, email)
+            people[person_id] = Person(person_id, name, phones, work_hours, forfait, leave, email, language)
     if fields is not None and not fields:
         reader.error(node, "people", "must name at least one person")
     return people
@@ -96,6 +103,7 @@ def read_teams(
     people: Collection[str],
     has_holidays: bool,
     declared_layers: dict[str, set[str]],
+    plan: NumberPlan | None = None,
 ) -> dict[str, Team]:
     """The valid teams; ``declared_layers`` receives every team and layer name written, valid or not,
     so that overrides naming an invalid team are not reported a second time as unknown."""
@@ -106,7 +114,7 @@ def read_teams(
         path = child("teams", key)
         team_id = reader.parse(reader.keys.get(path), path, values.identifier)
         declared_layers[key] = _layer_names(value)
-        team = _team(reader, value, path, team_id or key, people, has_holidays, owners)
+        team = _team(reader, value, path, team_id or key, people, has_holidays, owners, plan or NumberPlan())
         if team_id is not None and team is not None:
             teams[team_id] = team
     if fields is not None and not fields:
@@ -122,14 +130,15 @@ def _team(
     people: Collection[str],
     has_holidays: bool,
     owners: dict[str, str],
+    plan: NumberPlan,
 ) -> Team | None:
     entry = reader.mapping(
         node, path, required=("numbers", "greeting", "layers"),
-        optional=("service_hours", "outside_service", "hunt", *calling.TEAM_KEYS),
+        optional=("service_hours", "outside_service", "hunt", "messages", "callers", *calling.TEAM_KEYS),
     )
     if entry is None:
         return None
-    numbers = _numbers(reader, entry.get("numbers"), child(path, "numbers"), team_id, owners)
+    numbers = _numbers(reader, entry.get("numbers"), child(path, "numbers"), team_id, owners, plan)
     greeting = reader.get(entry, path, "greeting", values.greeting)
     hours = None
     if "service_hours" in entry:
@@ -141,7 +150,8 @@ def _team(
     if "outside_service" in entry:
         outside = reader.mapping(entry["outside_service"], child(path, "outside_service"), required=("dial",))
         if outside and "dial" in outside:
-            dial = reader.parse(outside["dial"], child(path, "outside_service.dial"), values.phone)
+            dial = reader.parse(outside["dial"], child(path, "outside_service.dial"),
+                                lambda text: values.phone(text, plan.country))
     hunt = _hunt(reader, entry["hunt"], child(path, "hunt")) if "hunt" in entry else HuntPolicy()
     layers = _layers(reader, entry.get("layers"), child(path, "layers"), people) if "layers" in entry else None
     voicemail = calling.read_voicemail(reader, entry["voicemail"], child(path, "voicemail")) \
@@ -152,24 +162,37 @@ def _team(
         return None
     if "service_hours" in entry and hours is None:
         return None
-    if voicemail is None or caller_id is None:
+    messages = read_messages(reader, entry["messages"], child(path, "messages")) \
+        if "messages" in entry else MessagePolicy()
+    if voicemail is None or caller_id is None or messages is None:
         return None
-    return Team(team_id, numbers, greeting, hours, dial, hunt, layers, voicemail, caller_id)
+    callers = reader.get(entry, path, "callers", policy) or "anyone"
+    translations = calling.read_translations(reader, entry["translations"], child(path, "translations")) \
+        if "translations" in entry else {}
+    if translations is None:
+        return None
+    return Team(team_id, numbers, greeting, hours, dial, hunt, layers, voicemail, caller_id, messages, callers,
+                translations)
 
 
 def _numbers(
-    reader: Reader, node: yaml.Node | None, path: str, team_id: str, owners: dict[str, str]
+    reader: Reader, node: yaml.Node | None, path: str, team_id: str, owners: dict[str, str], plan: NumberPlan
 ) -> tuple[str, ...] | None:
+    """The team's numbers, canonical (``0388000001`` is stored as ``+33388000001``): a number written
+    twice in two forms is one number."""
     items = reader.sequence(node, path)
     if items is None:
         return None
     numbers: list[str] = []
     for index, item in enumerate(items):
-        number = reader.parse(item, child(path, index), values.team_number)
+        number = reader.parse(item, child(path, index), plan.reachable)
         if number is None:
             continue
         if number in owners:
-            reader.error(item, child(path, index), f"number '{number}' already reaches team '{owners[number]}'")
+            written = "" if number == item.value else f" ({item.value} is {number})"
+            owner = owners[number]
+            reader.error(item, child(path, index), f"number '{number}'{written} already reaches "
+                         f"{'this team' if owner == team_id else f'team {owner!r}'}")
             continue
         owners[number] = team_id
         numbers.append(number)
@@ -181,21 +204,43 @@ def _hunt(reader: Reader, node: yaml.Node, path: str) -> HuntPolicy | None:
     if fields is None:
         return None
     parsed: dict[str, Any] = {}
+    before = len(reader.problems)
     for key, value in fields.items():
         where = child(path, key)
-        if key == "strategy":
+        if key == "hold_message_every":      # null or 0 turns the "please hold" messages off
+            parsed[key] = None if reader.is_null(value) else reader.parse(value, where, values.interval_or_off)
+        elif key == "strategy":
             parsed[key] = reader.choice(value, where, ("linear", "ringall"))
         elif key == "on_no_answer":
             parsed[key] = reader.choice(value, where, ("voicemail", "hangup"))
-        elif key in ("ring_timeout", "confirm_timeout", "hold_message_every"):
+        elif key in ("ring_timeout", "confirm_timeout", "greeting_min"):
             parsed[key] = reader.parse(value, where, values.duration)
         elif key == "rounds":
             parsed[key] = reader.integer(value, where, minimum=1, maximum=20)
+        elif key == "confirm":
+            parsed[key] = _confirm(reader, value, where)
         else:
             parsed[key] = reader.boolean(value, where)
-    if any(v is None for v in parsed.values()):
+    if len(reader.problems) > before:
         return None
+    interruptible = parsed.pop("greeting_interruptible", None)
+    if interruptible is False and "greeting_min" in parsed:
+        reader.error(fields["greeting_min"], child(path, "greeting_min"),
+                     "a minimum makes the greeting interruptible: remove greeting_interruptible: false")
+        return None
+    if interruptible and "greeting_min" not in parsed:
+        parsed["greeting_min"] = 0.0
     return HuntPolicy(**parsed)
+
+
+def _confirm(reader: Reader, node: yaml.Node, path: str) -> bool | str | None:
+    """``true`` (every callee presses 1), ``false``, or ``external`` (only legs a voicemail may answer)."""
+    if isinstance(node, yaml.ScalarNode) and node.value == "external":
+        return "external"
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+        return reader.boolean(node, path)
+    reader.error(node, path, f"expected true, false or external, got {reader.describe(node)}")
+    return None
 
 
 def _layers(
@@ -275,34 +320,29 @@ def read_overrides(
         person = reader.string(entry.get("person"), child(path, "person")) if "person" in entry else None
         reason = reader.parse(entry["reason"], child(path, "reason"), _reason) if "reason" in entry else ""
         team = teams.get(team_id) if team_id is not None else None
-        layers = declared_layers.get(team_id) if team_id is not None else None
-        if team_id is not None and layers is None:
-            reader.error(entry["team"], child(path, "team"), f"unknown team {values.shown(team_id)}")
-        if layers is not None and layer is not None and layer not in layers:
-            known = ", ".join(sorted(layers))
-            reader.error(entry["layer"], child(path, "layer"),
-                         f"team '{team_id}' has no layer {values.shown(layer)} (it has: {known})")
-        if person is not None and person not in people:
-            reader.error(entry["person"], child(path, "person"), f"unknown person {values.shown(person)}")
-        if zone is None:
+        start = end = None
+        if zone is not None:
+            start = reader.get(entry, path, "from", lambda text: values.instant(text, zone))
+            end = reader.get(entry, path, "to", lambda text: values.instant(text, zone))
+        known = {name: sorted(names) for name, names in declared_layers.items()}
+        wrong = overrides_rule.problems(known, people, team_id or "", layer or "", person or "", start, end)
+        given = {"team": team_id, "layer": layer, "person": person, "to": end}   # None: already an error
+        for field, message in wrong:
+            if given[field] is not None:
+                reader.error(entry[field], child(path, field), message.replace("the start", "'from'"))
+        if wrong or zone is None or team is None or layer is None or person is None or start is None \
+                or end is None or reason is None:
             continue
-        start = reader.get(entry, path, "from", lambda text: values.instant(text, zone))
-        end = reader.get(entry, path, "to", lambda text: values.instant(text, zone))
-        if start is not None and end is not None and end.timestamp() <= start.timestamp():
-            reader.error(entry["to"], child(path, "to"), "must be after 'from'")
-            continue
-        if team is None or layer is None or person is None or start is None or end is None or reason is None:
-            continue
-        if team.layer(layer) is not None and person in people:
-            overrides.append(Override(team.id, layer, person, start, end, reason, f"config:{index}", "config"))
+        overrides.append(Override(team.id, layer, person, start, end, reason, f"config:{index}", "config"))
     return tuple(overrides)
 
 
-def _phones(reader: Reader, node: yaml.Node | None, path: str) -> tuple[str, ...] | None:
+def _phones(reader: Reader, node: yaml.Node | None, path: str, plan: NumberPlan) -> tuple[str, ...] | None:
     items = reader.sequence(node, path)
     if items is None:
         return None
-    phones = [reader.parse(item, child(path, index), values.phone) for index, item in enumerate(items)]
+    phones = [reader.parse(item, child(path, index), lambda text: values.phone(text, plan.country))
+              for index, item in enumerate(items)]
     clean = tuple(phone for phone in phones if phone is not None)
     return clean if len(clean) == len(phones) else None
 

@@ -77,10 +77,15 @@ def read_secret(
             return None
         secret_path = base / name
         try:
-            content = secret_path.read_text(encoding="utf-8").rstrip("\r\n")
+            content = secret_path.read_text(encoding="utf-8")
         except OSError as exc:
             reader.error(file_node, f"{where}_file", f"cannot read {secret_path}: {exc.strerror}")
             return None
+        except UnicodeDecodeError:
+            reader.error(file_node, f"{where}_file", f"{secret_path} is not UTF-8 text")
+            return None
+        reader.read_from(secret_path, content)
+        content = content.rstrip("\r\n")
         try:
             return values.secret(content)
         except ValueError as exc:

@@ -12,20 +12,18 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from astreinte.domain.hours import DAY_NAMES, parse_minutes
+from astreinte.config import numbers
+from astreinte.domain.hours import DAY_NAMES, parse_instant, parse_minutes
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 TECH_RESOURCE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}/[A-Za-z0-9_.@:+/-]{1,120}\Z")
 PHONE_NUMBER = re.compile(r"\+?[0-9]{2,20}\Z")
-TEAM_NUMBER = re.compile(r"\+?[0-9]{1,20}\Z")
 SOUND = re.compile(r"sound:([A-Za-z0-9_-]{1,64}(?:/[A-Za-z0-9_-]{1,64}){0,4})\Z")
 HOSTNAME = re.compile(r"[A-Za-z0-9.:_-]{1,253}\Z")
 URL = re.compile(r"https?://[A-Za-z0-9.:_\[\]-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?\Z")
 EVERY = re.compile(r"([0-9]{1,4})\s*(day|days|week|weeks)\Z")
 DURATION = re.compile(r"([0-9]{1,5}(?:\.[0-9]+)?)\s*(s|sec|m|min)?\Z")
 NUMBER_SEPARATORS = re.compile(r"[ .\-]")
-NUMBER_REGION = "FR"          # how national forms (06 12 34 56 78) are read
-SHORT_NUMBER_DIGITS = 6       # up to this many digits: an internal extension, kept as written
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -61,12 +59,13 @@ def identifier(text: str) -> str:
     return text
 
 
-def phone(text: str, region: str = NUMBER_REGION) -> str:
+def phone(text: str, region: str = numbers.DEFAULT_COUNTRY) -> str:
     """``TECH/resource`` (``PJSIP/alice``) or a phone number, normalised to E.164.
 
     ``06 12 34 56 78``, ``0033 6 12 34 56 78`` and ``+33.6.12.34.56.78`` all give
     ``+33612345678`` (national forms are read in ``region``); short numbers of at most
-    six digits (``1000``, ``15``) are internal extensions and stay as written.
+    six digits (``1000``, ``15``) are internal extensions and stay as written
+    (``astreinte.config.numbers`` owns these rules).
     """
     if TECH_RESOURCE.match(text):
         return text
@@ -75,35 +74,14 @@ def phone(text: str, region: str = NUMBER_REGION) -> str:
         raise ValueError(
             f"expected TECH/resource (e.g. PJSIP/alice) or a phone number (e.g. +33611223344), got {shown(text)}"
         )
-    if compact.isdigit() and len(compact) <= SHORT_NUMBER_DIGITS:
-        return compact
-    return e164(compact, region)
-
-
-def e164(number: str, region: str = NUMBER_REGION) -> str:
-    """An allow-listed number (digits, leading ``+``) in E.164, or ValueError if it cannot be one."""
-    import phonenumbers
-
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"not a phone number: {shown(number)}") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"not a valid phone number: {shown(number)} (national forms are read as {region})")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def team_number(text: str) -> str:
-    if not TEAM_NUMBER.match(text):
-        raise ValueError(f"expected digits with an optional leading '+', got {shown(text)}")
-    return text
+    return numbers.NumberPlan(region).strict(compact)
 
 
 def dial_template(text: str) -> str:
-    """``PJSIP/{number}@trunk-out``: a TECH/resource holding ``{number}`` once."""
-    if text.count("{number}") != 1:
-        raise ValueError(f"expected a dial string containing {{number}} once, got {shown(text)}")
-    if not TECH_RESOURCE.match(text.replace("{number}", "0")):
+    """``PJSIP/{number}@trunk-out`` or ``Local/{national}@from-internal/n``: a TECH/resource holding
+    one of ``{number}`` (E.164), ``{national}`` (as dialed in the country), ``{digits}`` once."""
+    numbers.dial_template(text)
+    if not TECH_RESOURCE.match(re.sub(r"\{[a-z]+\}", "0", text)):
         raise ValueError(
             f"expected TECH/resource with {{number}}, e.g. PJSIP/{{number}}@trunk, got {shown(text)}"
         )
@@ -150,6 +128,14 @@ def duration(text: str) -> float:
     return seconds
 
 
+def interval_or_off(text: str) -> float | None:
+    """A duration as for ``duration``, or ``0`` (``0s``, ``0m``): None, the thing is turned off."""
+    found = DURATION.fullmatch(text.strip())
+    if found and float(found.group(1)) == 0:
+        return None
+    return duration(text)
+
+
 def every(text: str) -> tuple[int, bool]:
     """``1 week`` -> (7, True); ``3 days`` -> (3, False)."""
     found = EVERY.fullmatch(text.strip())
@@ -181,14 +167,7 @@ def day(text: str) -> date:
 
 def instant(text: str, zone: ZoneInfo) -> datetime:
     """ISO-8601 date or date-time; without an offset it is local time in ``zone``."""
-    text = text.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected YYYY-MM-DDTHH:MM (local) or with an offset, got {shown(text)}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(zone)
+    return parse_instant(text, zone)
 
 
 def timezone(text: str) -> ZoneInfo:
@@ -202,6 +181,6 @@ def timezone(text: str) -> ZoneInfo:
 def email_address(text: str) -> str:
     text = text.strip()
     local, at, domain = text.partition("@")
-    if not at or not local or "." not in domain or any(c in text for c in " ,;<>\r\n\"'"):
+    if not at or not local or "." not in domain or "@" in domain or any(c in text for c in " ,;<>\r\n\"'"):
         raise ValueError(f"expected an e-mail address like ops@example.com, got {shown(text)}")
     return text

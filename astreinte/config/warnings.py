@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from astreinte.config import Config
+from astreinte.domain.callers import unpassable, untranslated
 from astreinte.domain.hours import WeekHours, irregular_gaps
 from astreinte.domain.rota import Override
 
@@ -37,11 +38,24 @@ def config_warnings(config: Config, cli_overrides: Iterable[Override] = (), now:
                      "outside service hours calls have nowhere to go: set outside_service.dial")
         elif team.outside_service_dial is not None:
             warn(f"{path}.outside_service", "unused: without service_hours the team is always in service")
+        messages = team.messages
+        if messages.at_opening is not None and team.service_hours is None:
+            warn(f"{path}.messages.at_opening", "unused: without service_hours the team is always in service")
+        if messages.active and team.hunt.on_no_answer == "hangup":
+            warn(f"{path}.messages", "nothing to call out: no message is left (hunt.on_no_answer is hangup); "
+                                     "messages the PBX records while the daemon is away still are")
         if now is not None:
             for index, layer in enumerate(team.layers):
                 if layer.rotation.start > now.astimezone(config.timezone).date():
                     warn(f"{path}.layers[{index}].rotation.start",
                          f"layer '{layer.name}' has nobody on call before {layer.rotation.start.isoformat()}")
+    for team_id, why in unpassable(((t.id, t.callers) for t in config.teams.values()), config.callers):
+        warn(f"teams.{team_id}.callers", f"{why} (unless customers are imported: astreinte callers import)")
+    translated = ((t.id, [lang for lang, text in t.translations.items() if text.greeting])
+                  for t in config.teams.values())
+    for team_id, language in untranslated(translated, config.callers, config.language):
+        warn(f"teams.{team_id}.translations", f"customers of this team speak {language} but hear the greeting in "
+                                              f"{config.language}: add translations.{language}.greeting")
     if config.notifications.email is None:
         for person in config.people.values():
             if person.email:

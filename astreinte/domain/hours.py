@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -75,6 +75,24 @@ def parse_minutes(text: str, *, allow_24: bool = False) -> int:
     if int(minutes) > 59 or value > MINUTES_PER_DAY or (value == MINUTES_PER_DAY and not allow_24):
         raise ValueError(f"{text.strip()!r} is not a time of day")
     return value
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """ISO-8601 date or date-time, in ``zone``; without an offset it is local time in ``zone``.
+
+    The one parser of instants typed by people (``overrides`` in YAML, ``--at``, ``--now``),
+    here rather than in ``astreinte.config.values`` so the CLI can use it without loading
+    the configuration code.
+    """
+    text = text.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ValueError(f"expected YYYY-MM-DDTHH:MM (local) or with an offset, got {shown!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(zone)
 
 
 def format_minutes(minutes: int) -> str:

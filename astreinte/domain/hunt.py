@@ -11,7 +11,7 @@ level) for ``linear``, the whole chain for ``ringall``; the steps are walked
 confirming: at once when every phone failed or was skipped, otherwise at its
 ring timeout, extended for a callee who is confirming.
 
-    hunting ──accept, greeting still playing──▶ accepted ──GreetingFinished──▶ connected
+    hunting ──accept, greeting still playing──▶ accepted ──GreetingFinished (or greeting_min)──▶ connected
        │  ╰──────────accept, greeting over────────────────────────────────────────▲  │
        │  ◀──accepted callee hangs up (next step)── accepted                          │
        ├──chain exhausted, greeting still playing──▶ exhausted ──GreetingFinished──┐  │
@@ -19,6 +19,10 @@ ring timeout, extended for a callee who is confirming.
        │                                         Finished(voicemail | failed)         │
        └──CallerHungUp (from any phase but connected)──▶ Finished(abandoned)          │
                           either side hangs up ──▶ Finished(answered) ◀───────────────┘
+
+Accepting: ``confirm: true``, every callee presses 1; ``"external"``, only legs a voicemail may answer
+(``HuntPolicy.must_confirm``). Accepted while the greeting plays: "connecting" (``PlayConnecting``) until
+it ends, or until it played ``greeting_min`` seconds, when it gives way.
 
 Timers: the hunt never reads a clock.  ``deadline`` is the next instant it needs
 to be woken; the adapter sends ``TimerExpired()`` at (or after) it.  Only
@@ -34,27 +38,12 @@ from typing import Literal
 
 from astreinte.domain import hunt_events as ev
 from astreinte.domain.hunt_events import Target
+from astreinte.domain.hunt_policy import HuntPolicy, Strategy
 
 __all__ = ["Hunt", "HuntPolicy", "Target"]
 
-Strategy = Literal["linear", "ringall"]
-NoAnswer = Literal["voicemail", "hangup"]
 Phase = Literal["new", "hunting", "accepted", "exhausted", "connected", "finished"]
 LegState = Literal["dialing", "ringing", "confirming", "accepted", "connected", "ended"]
-
-
-@dataclass(frozen=True)
-class HuntPolicy:
-    """How a team's chain is hunted (the ``hunt:`` block of a team)."""
-
-    strategy: Strategy = "linear"
-    ring_timeout: float = 20.0      # seconds a level rings (linear) or everything rings (ringall)
-    rounds: int = 1                 # how many times the whole chain is walked
-    confirm: bool = False           # callee must press 1 to accept
-    on_no_answer: NoAnswer = "voicemail"
-    confirm_timeout: float = 10.0   # seconds an answered callee has to press a digit
-    hold_message_every: float | None = 20.0  # seconds between "please hold" messages; None: never
-
 
 _UNANSWERED: frozenset[LegState] = frozenset({"dialing", "ringing"})
 _IN_STEP: frozenset[LegState] = _UNANSWERED | {"confirming"}
@@ -119,6 +108,7 @@ class Hunt:
         self._ring_until: datetime | None = None
         self._hold_message_at: datetime | None = None
         self._chosen: _Leg | None = None      # the accepted, then connected, leg
+        self._interrupt_at: datetime | None = None   # when an accepted callee may interrupt the greeting
 
     # ── what the adapter and the call log read ──────────────────────────────
 
@@ -138,6 +128,8 @@ class Hunt:
     @property
     def deadline(self) -> datetime | None:
         """When to send ``TimerExpired()`` next; None: no timer (wait for events only)."""
+        if self._phase == "accepted":
+            return self._interrupt_at
         if self._phase != "hunting":
             return None
         due = [self._ring_until, self._hold_message_at]
@@ -218,7 +210,7 @@ class Hunt:
     # ── transitions ──────────────────────────────────────────────────────────
 
     def _answered(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
-        if not self.policy.confirm:
+        if not self.policy.must_confirm(leg.phone):
             self._accept(leg, now, out)
             return
         leg.state = "confirming"
@@ -227,19 +219,21 @@ class Hunt:
         out.append(ev.PlayConfirmation(leg.id, leg.target))
 
     def _accept(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
-        self._chosen = leg
-        self._ring_until = None
-        self._hold_message_at = None
-        if self._greeting_playing:
-            self._phase = "accepted"
-            leg.state = "accepted"
+        self._chosen, self._ring_until, self._hold_message_at = leg, None, None
+        minimum = self.policy.greeting_min
+        due = None if minimum is None or self.started_at is None else self.started_at + timedelta(seconds=minimum)
+        if self._greeting_playing and (due is None or now < due):
+            self._phase, leg.state, self._interrupt_at = "accepted", "accepted", due
             if leg.prompt_playing:
                 out.append(ev.StopPrompt(leg.id))
         else:
+            self._greeting_playing = False       # it gives way (or is over): Connect stops it
             self._connect(leg, now, out)
         for other in self._legs.values():
             if other is not leg and other.state in _IN_STEP:
                 self._cancel(other, "cancelled", now, out)
+        if self._phase == "accepted":
+            out.append(ev.PlayConnecting(leg.id))
 
     def _connect(self, leg: _Leg, now: datetime, out: list[ev.Command]) -> None:
         out.append(ev.Connect(leg.id))
@@ -261,7 +255,7 @@ class Hunt:
         was = leg.state
         self._end(leg, result if was in _UNANSWERED else "declined", now)
         if was == "accepted":                 # took the call, hung up before the greeting ended
-            self._chosen = None
+            self._chosen = self._interrupt_at = None
             self._phase = "hunting"
             self._next_step(now, out)
         else:
@@ -290,6 +284,11 @@ class Hunt:
         self._finish("abandoned", now, out)
 
     def _timer_expired(self, now: datetime, out: list[ev.Command]) -> None:
+        if self._phase == "accepted" and self._chosen is not None and self._interrupt_at is not None \
+                and self._interrupt_at <= now:
+            self._greeting_playing = False       # the greeting played its minimum: it gives way
+            self._connect(self._chosen, now, out)
+            return
         if self._phase != "hunting":
             return
         for leg in list(self._legs.values()):

@@ -155,6 +155,13 @@ class PlayConfirmation:
 
 
 @dataclass(frozen=True)
+class PlayConnecting:
+    """On ``leg``: a short "connecting you" while the accepted callee waits for the greeting to end."""
+
+    leg: str
+
+
+@dataclass(frozen=True)
 class StopPrompt:
     """Stop the confirmation prompt on ``leg`` (the callee pressed 1 and waits for the greeting to end)."""
 
@@ -199,7 +206,7 @@ class Finished:
 
 
 Command = (
-    Dial | Cancel | PlayConfirmation | StopPrompt | Connect
+    Dial | Cancel | PlayConfirmation | PlayConnecting | StopPrompt | Connect
     | StartHoldMusic | PlayHoldMessage | StartVoicemail | HangupCaller | Finished
 )
 

@@ -27,7 +27,7 @@ included); astreinte time without intervention counts as rest (L3121-10).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -69,6 +69,7 @@ class LegalSettings:
     max_24h_periods_per_month: int | None = None
     max_interventions_per_night: int | None = None
     night: Window = DEFAULT_NIGHT
+    since: date | None = None               # adoption: nothing before this local day is checked
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,46 @@ def span_hours(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}" if minutes % 60 else f"{minutes // 60} h"
 
 
+def adopted(settings: LegalSettings, calendar: Calendar) -> datetime | None:
+    """Local midnight of ``legal.since``, the day astreinte became the record of the rota."""
+    return None if settings.since is None else calendar.local_midnight(settings.since)
+
+
+def announced_before_adoption(notice: Notice, settings: LegalSettings, calendar: Calendar,
+                              baseline: datetime | None) -> bool:
+    """Time the rota already held when astreinte was adopted, announced by the previous means.
+
+    That is on-call time the baseline (the first publication on or after ``legal.since``) or an
+    earlier one published less than ``notice_days`` ahead, and time that started before the
+    baseline was published (the current shift on the adoption day): astreinte cannot have
+    announced it in time, the paper rota did.
+    """
+    since = adopted(settings, calendar)
+    if since is None:
+        return False
+    reference = since if baseline is None else baseline
+    if notice.start.timestamp() >= reference.timestamp() + settings.notice_days * 86400:
+        return False
+    if notice.published_at is None:
+        return baseline is None or notice.start < baseline
+    return notice.published_at < since or (baseline is not None and notice.published_at <= baseline)
+
+
 def check_notice(notices: Iterable[Notice], settings: LegalSettings, calendar: Calendar,
-                 start: datetime, end: datetime) -> list[Finding]:
-    """Each stretch of on-call time in [start, end) against the publication that announced it."""
+                 start: datetime, end: datetime, baseline: datetime | None = None) -> list[Finding]:
+    """Each stretch of on-call time in [start, end) against the publication that announced it.
+
+    With ``legal.since``, nothing before that day is checked, nor the time the rota held at the
+    adoption (``announced_before_adoption``; ``baseline`` is the first publication since then).
+    """
     findings: list[Finding] = []
+    since = adopted(settings, calendar)
+    if since is not None:
+        start = max(start, since)
     for notice in notices:
         if notice.end <= start or notice.start >= end:
+            continue
+        if announced_before_adoption(notice, settings, calendar, baseline):
             continue
         where = f"{notice.team}/{notice.layer}"
         if notice.published_at is None:
@@ -221,22 +256,6 @@ def check_requalification(person: PersonTime, settings: LegalSettings, calendar:
                                     f"{person.person}: {count} interventions in the night of {day:%a %d %b %Y} "
                                     f"(more than {limit}): the astreinte may be requalified as working time"))
         day += timedelta(days=1)
-    return findings
-
-
-def check_all(notices: Sequence[Notice], people: Sequence[PersonTime], settings: LegalSettings,
-              calendar: Calendar, start: datetime, end: datetime) -> list[Finding]:
-    """Every check over [start, end), sorted by time, person and rule."""
-    from astreinte.domain.worktime import check_rest, check_working_time
-
-    findings = check_notice(notices, settings, calendar, start, end)
-    for person in people:
-        findings += check_rest(person, settings, calendar, start, end)
-        if not person.forfait_jours:
-            findings += check_working_time(person, settings, calendar, start, end)
-        findings += check_fairness(person, settings, calendar, start, end)
-        findings += check_requalification(person, settings, calendar, start, end)
-    findings.sort(key=lambda f: (f.start, f.person, f.rule, f.end))
     return findings
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from astreinte.domain.schedule import Schedule
+from astreinte.domain.schedule import Schedule, Shift
 
 ChangeKind = Literal["added", "removed"]
 Key = tuple[str, str, str]               # team, layer, person
@@ -51,11 +51,12 @@ class Change:
 
 def assignments(schedule: Schedule, start: datetime, end: datetime) -> list[Assignment]:
     """Every shift of every team overlapping [start, end)."""
-    return [
-        Assignment(shift.team, shift.layer, shift.person.id, shift.start, shift.end, shift.override, shift.reason)
-        for team in schedule.teams
-        for shift in schedule.shifts(team, start, end)
-    ]
+    return assignments_of(shift for team in schedule.teams for shift in schedule.shifts(team, start, end))
+
+
+def assignments_of(shifts: Iterable[Shift]) -> list[Assignment]:
+    return [Assignment(shift.team, shift.layer, shift.person.id, shift.start, shift.end, shift.override, shift.reason)
+            for shift in shifts]
 
 
 def horizon(at: datetime, zone: ZoneInfo, months: int) -> datetime:

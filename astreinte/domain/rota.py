@@ -6,13 +6,15 @@ overrides); ``astreinte.domain.schedule`` resolves them at an instant.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from astreinte.domain.calling import CallerIdPolicy, VoicemailPolicy
+from astreinte.domain.callers import Policy
+from astreinte.domain.calling import CallerIdPolicy, MessagePolicy, Translation, VoicemailPolicy
 from astreinte.domain.hours import DAY_NAMES, WeekHours
-from astreinte.domain.hunt import HuntPolicy
+from astreinte.domain.hunt_policy import HuntPolicy  # not domain.hunt: `who` reads rotas without the hunt
 
 OverrideSource = Literal["config", "cli"]
 
@@ -28,6 +30,7 @@ class Person:
     forfait_jours: bool = False                       # exempt from working-time maxima (L3121-62)
     leave: tuple[tuple[date, date], ...] = ()         # leave periods, first and last day included
     email: str | None = None                          # gets the notices about them (reminders, messages)
+    language: str | None = None                       # of what they are sent; None: the configuration's
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Team:
     layers: tuple[Layer, ...]
     voicemail: VoicemailPolicy = field(default_factory=VoicemailPolicy)
     caller_id: CallerIdPolicy = field(default_factory=CallerIdPolicy)
+    messages: MessagePolicy = field(default_factory=MessagePolicy)
+    callers: Policy = "anyone"           # who may wake the person on call (``domain/callers.py``)
+    translations: Mapping[str, Translation] = field(default_factory=dict)   # language -> caller-facing texts
 
     def layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.name == name), None)

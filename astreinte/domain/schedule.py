@@ -74,6 +74,8 @@ class Shift:
     override: bool
     reason: str = ""
     override_id: str = ""
+    rotation_index: int | None = None   # k of the rotation shift this piece belongs to (None: an override)
+    from_handoff: bool = False          # the piece starts at that shift's hand-off (no override took it)
 
     @property
     def duration(self) -> timedelta:
@@ -147,6 +149,9 @@ class _Segments:
         return -(i + 1) - 1
 
 
+Piece = tuple[float, float, str, "Override | None", "int | None", bool]
+
+
 class _LayerIndex:
     __slots__ = ("clock", "layer", "level", "members", "segments")
 
@@ -170,8 +175,9 @@ class _LayerIndex:
             return None, min(self.clock.boundary(0), next_override), False
         return self.members[k % len(self.members)], min(end, next_override), False
 
-    def pieces(self, lo: float, hi: float, zone: ZoneInfo) -> list[tuple[float, float, str, Override | None]]:
-        """Every (start, end, person, override) stretch intersecting [lo, hi), unclipped."""
+    def pieces(self, lo: float, hi: float, zone: ZoneInfo) -> list[Piece]:
+        """Every (start, end, person, override, rotation shift k, starts at the hand-off) stretch
+        intersecting [lo, hi), unclipped; k is None for an override."""
         clock, segments = self.clock, self.segments
         k, _ = clock.index(lo, datetime.fromtimestamp(lo, zone))
         k = max(k, 0)
@@ -190,17 +196,17 @@ class _LayerIndex:
             for i in range(first, len(segments.starts))
             if segments.starts[i] < span_hi
         ]
-        out: list[tuple[float, float, str, Override | None]] = [(s, e, w.person, w) for s, e, w in chosen]
+        out: list[Piece] = [(s, e, w.person, w, None, False) for s, e, w in chosen]
         for begin, end, index in shifts:
             member, cursor = self.members[index % len(self.members)], begin
             for s, e, _ in chosen:
                 if e <= cursor or s >= end:
                     continue
                 if s > cursor:
-                    out.append((cursor, s, member, None))
+                    out.append((cursor, s, member, None, index, cursor == begin))
                 cursor = max(cursor, e)
             if cursor < end:
-                out.append((cursor, end, member, None))
+                out.append((cursor, end, member, None, index, cursor == begin))
         return sorted((piece for piece in out if piece[1] > lo and piece[0] < hi), key=lambda p: p[0])
 
 
@@ -274,7 +280,7 @@ class Schedule:
         if hi <= lo:
             return result
         for index in self._layers[team_id]:
-            for begin, finish, person_id, override in index.pieces(lo, hi, self.zone):
+            for begin, finish, person_id, override, k, from_handoff in index.pieces(lo, hi, self.zone):
                 result.append(
                     Shift(
                         team=team_id,
@@ -286,6 +292,9 @@ class Schedule:
                         override=override is not None,
                         reason=override.reason if override else "",
                         override_id=override.id if override else "",
+                        rotation_index=k,
+                        from_handoff=from_handoff,
                     )
                 )
         return result
+

@@ -1,4 +1,5 @@
-"""Who is on call now or takes over at the next hand-off, and the state of their softphones.
+"""Who is on call now or takes over at the next hand-off, the state of their softphones, and
+what they are told (the hand-off reminder, the offline-softphone alert: French by default).
 
 ``phone_states`` maps ``PJSIP/erin`` to ARI's endpoint state (``online``, ``offline``,
 ``unknown``); a managed phone missing from it is not loaded in Asterisk at all (``missing``:
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from astreinte.domain.schedule import Schedule, Shift
+from astreinte.i18n import DEFAULT_LANGUAGE, texts
 from astreinte.provision.pjsip import Softphone
 
 DOWN = frozenset({"offline", "missing"})
@@ -104,40 +106,62 @@ def reminders_due(duties_: Iterable[Duty], now: datetime, before: timedelta) -> 
     return [d for d in duties_ if not d.current and d.shift.start.timestamp() <= limit]
 
 
-def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+def state_name(state: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """ARI's endpoint state (or ``missing``) in words."""
+    _ = texts(lang).gettext
+    names = {"online": _("online"), "offline": _("offline"), "unknown": _("unknown"), "missing": _("not loaded")}
+    return names.get(state, state)
 
 
-def describe_states(states: Iterable[PhoneState]) -> str:
-    return ", ".join(f"{s.phone.phone} {s.state}" for s in states) or "no managed softphone"
+def describe_states(states: Iterable[PhoneState], lang: str = DEFAULT_LANGUAGE) -> str:
+    listed = ", ".join(f"{s.phone.phone} {state_name(s.state, lang)}" for s in states)
+    return listed or texts(lang).gettext("no managed softphone")
 
 
-def alert_text(alert: Alert, zone: ZoneInfo) -> tuple[str, str]:
-    """(subject, body) of the warning about a softphone that is down."""
+def alert_text(alert: Alert, zone: ZoneInfo, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """(subject, body) of the warning about a softphone that is down (French unless ``lang`` says)."""
+    tr = texts(lang)
+    _ = tr.gettext
     shift, person = alert.duty.shift, alert.duty.shift.person
-    when = "on call now" if alert.duty.current else f"on call from {_when(shift.start, zone)}"
-    subject = f"astreinte: {person.name}'s softphone {alert.phone.phone.phone} is {alert.phone.state} ({when})"
+    facts = {"name": person.name, "id": person.id, "phone": alert.phone.phone.phone,
+             "state": state_name(alert.phone.state, lang),
+             "team": shift.team, "layer": shift.layer, "start": tr.short_instant(shift.start, zone),
+             "end": tr.short_instant(shift.end, zone)}
+    if alert.duty.current:
+        subject = _("astreinte: %(name)s's softphone %(phone)s is %(state)s (on call now)") % facts
+        first = _("%(name)s (%(id)s) is on call now for %(team)s/%(layer)s until %(end)s.") % facts
+    else:
+        subject = _("astreinte: %(name)s's softphone %(phone)s is %(state)s (on call from %(start)s)") % facts
+        first = _("%(name)s (%(id)s) is on call from %(start)s for %(team)s/%(layer)s until %(end)s.") % facts
     others = [p for p in person.phones if p != alert.phone.phone.phone]
-    body = (f"{person.name} ({person.id}) is {when} for {shift.team}/{shift.layer} until {_when(shift.end, zone)}.\n"
-            f"Their softphone {alert.phone.phone.phone} is {alert.phone.state}: calls skip it without ringing.\n"
-            + (f"Other phones still rung: {', '.join(others)}.\n" if others else "They have no other phone.\n")
-            + "Open the softphone (Zoiper) and check it is registered; `astreinte phones status` shows it.\n")
+    body = "\n".join([
+        first,
+        _("Their softphone %(phone)s is %(state)s: calls skip it without ringing.") % facts,
+        _("Other phones still rung: %(phones)s.") % {"phones": ", ".join(others)} if others
+        else _("They have no other phone."),
+        _("Open the softphone (Zoiper) and check it is registered; `astreinte phones status` shows it."),
+    ]) + "\n"
     return subject, body
 
 
-def reminder_text(duty: Duty, states: Iterable[PhoneState], zone: ZoneInfo) -> tuple[str, str]:
+def reminder_text(duty: Duty, states: Iterable[PhoneState], zone: ZoneInfo,
+                  lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
     """(subject, body) of the reminder sent before a hand-off to the incoming person."""
+    tr = texts(lang)
+    _ = tr.gettext
     shift = duty.shift
     states = list(states)
-    subject = f"astreinte: you are on call for {shift.team} from {_when(shift.start, zone)}"
-    body = (f"Hello {shift.person.name},\n\n"
-            f"You take over {shift.team}/{shift.layer} (level {shift.level}) "
-            f"from {_when(shift.start, zone)} to {_when(shift.end, zone)}.\n"
-            f"Your phones: {', '.join(shift.person.phones)}.\n"
-            f"Softphones: {describe_states(states)}.\n")
+    facts = {"name": shift.person.name, "team": shift.team, "layer": shift.layer, "level": shift.level,
+             "start": tr.instant(shift.start, zone), "end": tr.instant(shift.end, zone),
+             "when": tr.short_instant(shift.start, zone)}
+    subject = _("astreinte: you are on call for %(team)s from %(when)s") % facts
+    lines = [_("Hello %(name)s,") % facts, "",
+             _("You take over %(team)s/%(layer)s (level %(level)d) from %(start)s to %(end)s.") % facts,
+             _("Your phones: %(phones)s.") % {"phones": ", ".join(shift.person.phones)},
+             _("Softphones: %(states)s.") % {"states": describe_states(states, lang)}]
     if any(s.down for s in states):
-        body += "Warning: a softphone is not registered: open Zoiper before your shift starts.\n"
-    return subject, body
+        lines.append(_("Warning: a softphone is not registered: open Zoiper before your shift starts."))
+    return subject, "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -146,6 +170,13 @@ class Reminder:
 
     duty: Duty
     phones: tuple[PhoneState, ...]
+
+
+def log_line(item: Alert | Reminder, zone: ZoneInfo) -> str:
+    """What the daemon logs of an alert or a reminder: its subject in English (logs stay English)."""
+    if isinstance(item, Alert):
+        return alert_text(item, zone, "en")[0]
+    return reminder_text(item.duty, item.phones, zone, "en")[0]
 
 
 class Watcher:

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from astreinte.domain.compensation import Intervention
-from astreinte.domain.legal import Finding, Notice, PersonTime, check_all
+from astreinte.domain.compliance import check_all
+from astreinte.domain.legal import Finding, Notice, PersonTime, adopted
 from astreinte.domain.timesplit import Calendar, Span, covered, intersect, merge, subtract
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class Published:
 
     at: datetime
     change: Change
+    reason: str = ""      # the publication's reason (``rota load --reason``): exceptional circumstances
 
 
 def calendar_of(config: Config) -> Calendar:
@@ -68,25 +70,27 @@ def astreinte(config: Config, all_shifts: Sequence[Shift], start: datetime, end:
 
 
 def notices(all_shifts: Iterable[Shift], log: Iterable[Published]) -> list[Notice]:
-    """Every shift piece cut by the publication that last added it (``published_at`` None: never)."""
-    painted: dict[tuple[str, str, str], list[tuple[Span, datetime]]] = {}
+    """Every shift piece cut by the publication that last added it (``published_at`` None: never).
+
+    A piece's reason is its override's, else the reason its publication gave."""
+    painted: dict[tuple[str, str, str], list[tuple[Span, datetime, str]]] = {}
     for item in sorted(log, key=lambda p: p.at):
         change = item.change
         key = (change.person, change.team, change.layer)
         span = (change.start.astimezone(UTC), change.end.astimezone(UTC))
-        kept = [(piece, at) for old, at in painted.get(key, []) for piece in subtract([old], [span])]
+        kept = [(piece, at, why) for old, at, why in painted.get(key, []) for piece in subtract([old], [span])]
         if change.kind == "added":
-            kept.append((span, item.at))
+            kept.append((span, item.at, item.reason))
         painted[key] = kept
     result: list[Notice] = []
     for shift in all_shifts:
         key = (shift.person.id, shift.team, shift.layer)
         piece = (shift.start.astimezone(UTC), shift.end.astimezone(UTC))
         told = painted.get(key, [])
-        for (lo, hi), at in told:
+        for (lo, hi), at, why in told:
             for part in intersect([piece], [(lo, hi)]):
-                result.append(Notice(key[0], shift.team, shift.layer, part[0], part[1], at, shift.reason))
-        for part in subtract([piece], [span for span, _ in told]):
+                result.append(Notice(key[0], shift.team, shift.layer, part[0], part[1], at, shift.reason or why))
+        for part in subtract([piece], [span for span, _, _ in told]):
             result.append(Notice(key[0], shift.team, shift.layer, part[0], part[1], None, shift.reason))
     result.sort(key=lambda n: (n.start, n.person, n.team, n.layer))
     return result
@@ -129,9 +133,18 @@ def findings(config: Config, schedule: Schedule, log: Iterable[Published], inter
     pieces = shifts(config, schedule, start - LOOKBACK, end + MARGIN)
     inside = [s for s in pieces if s.end > start and s.start < end]
     people = person_times(config, pieces, interventions, start, end)
-    return check_all(notices(inside, log), people, config.legal, calendar_of(config), start, end)
+    return check_all(notices(inside, log), people, config.legal, calendar_of(config), start, end,
+                     baseline(config, log))
+
+
+def baseline(config: Config, log: Iterable[Published]) -> datetime | None:
+    """The first publication on or after ``legal.since`` (the rota as it was at the adoption)."""
+    since = adopted(config.legal, calendar_of(config))
+    if since is None:
+        return None
+    return min((item.at for item in log if item.at >= since), default=None)
 
 
 def published(publications: Iterable[Any]) -> list[Published]:
     """The store's ``Publication`` rows flattened into timestamped changes."""
-    return [Published(p.at, change) for p in publications for change in p.changes]
+    return [Published(p.at, change, p.reason) for p in publications for change in p.changes]

@@ -18,17 +18,38 @@ MonthCalendar = tuple[int, int, Mapping[int, Sequence[str]], Sequence[int]]
 
 
 def build(config: Config, schedule: Schedule, rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime,
-          team: str | None = None) -> tuple[dict[str, Any], list[MonthCalendar]]:
+          team: str | None = None, messages: Iterable[Mapping[str, Any]] = ()
+          ) -> tuple[dict[str, Any], list[MonthCalendar]]:
     teams = [team] if team else list(config.teams)
     pieces = [s for t in teams for s in schedule.shifts(t, start, end)]
     in_service = facts.astreinte(config, pieces, start, end)
     hours = {person: sum((e - s).total_seconds() for s, e in spans) / 3600 for person, spans in in_service.items()}
-    result = kpi.compute([r for r in rows if team is None or r.get("team") == team], hours)
+    calls = [r for r in rows if (team is None or r.get("team") == team) and r.get("tier") != "callout"]
+    result = kpi.compute(calls, hours)      # callouts are the daemon calling out, not calls to the line
     zone = config.timezone
     document = {"from": start.astimezone(zone).isoformat(timespec="seconds"),
                 "to": end.astimezone(zone).isoformat(timespec="seconds"),
-                "team": team, "timezone": str(zone), "kpi": result.to_json()}
+                "team": team, "timezone": str(zone), "kpi": result.to_json(),
+                "messages": message_states([m for m in messages if team is None or m.get("team") == team]),
+                "customers": by_customer(calls)}
     return document, calendars(config, pieces, start, end)
+
+
+def by_customer(calls: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Calls per known caller (``callers:``; ``astreinte report customers`` has the detail)."""
+    counts: dict[str, int] = {}
+    for row in calls:
+        if row.get("customer"):
+            counts[str(row["customer"])] = counts.get(str(row["customer"]), 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def message_states(messages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The messages left in the period by state; the expired ones (nobody acknowledged them) by number."""
+    rows = list(messages)
+    counts = {state: sum(1 for m in rows if m.get("state") == state)
+              for state in ("new", "calling", "heard", "acknowledged", "expired")}
+    return {"left": len(rows), **counts, "expired_ids": [m["id"] for m in rows if m.get("state") == "expired"]}
 
 
 def calendars(config: Config, pieces: Sequence[Any], start: datetime, end: datetime) -> list[MonthCalendar]:
@@ -66,6 +87,7 @@ def text(document: Mapping[str, Any]) -> str:
         f"({share})",
         f"time to a human: median {k['time_to_human']['median']} s, p90 {k['time_to_human']['p90']} s",
         f"declines {k['declines']}  voicemails {k['voicemail']}  abandoned {k['abandoned']}  failed {k['failed']}",
+        _messages_line(document.get("messages") or {}),
         "level reached: " + (", ".join(f"L{lv}: {n}" for lv, n in k["level_reached"].items()) or "-"),
         "load per person:",
     ]
@@ -73,3 +95,10 @@ def text(document: Mapping[str, Any]) -> str:
         lines.append(f"  {x['person']:<12} answered {x['answered']:>4}  talk {x['talk_minutes']:>7} min  "
                      f"declined {x['declined']:>3}  missed {x['missed']:>3}  on call {x['on_call_hours']:>6} h")
     return "\n".join(lines) + "\n"
+
+
+def _messages_line(m: Mapping[str, Any]) -> str:
+    expired = m.get("expired", 0)
+    flag = f"  EXPIRED (never acknowledged): {expired} ({', '.join(f'#{n}' for n in m.get('expired_ids', []))})" \
+        if expired else "  expired 0"
+    return f"messages {m.get('left', 0)}  acknowledged {m.get('acknowledged', 0)}{flag}"

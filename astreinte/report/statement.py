@@ -10,9 +10,10 @@ cent), so a closed month always renders to the same bytes; ``to_json`` / ``to_cs
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,7 @@ def build(config: Config, schedule: Schedule, profile: Profile, log: Sequence[fa
         people.append({
             "person": person_id,
             "name": entry.name if entry else person_id,
+            "language": config.language_of(person_id),
             "astreinte_hours": by_kind,
             "periods": [{"kind": p.kind, "start": iso(p.start), "end": iso(p.end), "amount": str(p.amount),
                          "short_notice": p.short_notice, "rest_hours": str(p.rest_hours)} for p in result.periods],
@@ -95,6 +97,7 @@ def build(config: Config, schedule: Schedule, profile: Profile, log: Sequence[fa
         holidays += f"-{config.holidays.subdivision}"
     return {
         "document": "astreinte monthly statement (Code du travail R3121-2)",
+        "language": config.language,
         "month": month,
         "period": {"start": iso(start), "end": iso(end)},
         "timezone": str(zone),
@@ -117,6 +120,19 @@ def _days(config: Config, spans: Sequence[tuple[datetime, datetime]], start: dat
             days.append(day.day)
         day += timedelta(days=1)
     return days
+
+
+def page_hash(document: Mapping[str, Any], person: Mapping[str, Any]) -> str:
+    """The SHA-256 printed at the foot of a person's page: of the page's facts (the month's heading
+    and that person's entry) as canonical JSON, so a signed paper copy can be matched with the
+    version kept in the database whatever the format it was rendered in."""
+    page = {**{key: value for key, value in document.items() if key != "people"}, "person": person}
+    text = json.dumps(page, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def page_hashes(document: Mapping[str, Any]) -> dict[str, str]:
+    return {person["person"]: page_hash(document, person) for person in document["people"]}
 
 
 def to_json(document: dict[str, Any]) -> bytes:

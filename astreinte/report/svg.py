@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
-DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")   # callers pass the reader's (i18n.Texts)
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 
 
@@ -21,16 +21,18 @@ def colour(name: str, names: Sequence[str]) -> str:
 
 
 def month_calendar(year: int, month: int, on_call: Mapping[int, Sequence[str]], holidays: Sequence[int] = (),
-                   title: str = "") -> str:
-    """``on_call``: day of month -> people on call that day (first is the main one)."""
-    cell_w, cell_h, top = 110, 62, 46
+                   title: str = "", day_labels: Sequence[str] = DAY_LABELS, cell_h: int = 62) -> str:
+    """``on_call``: day of month -> people on call that day (first is the main one); ``day_labels``
+    Monday first, in the reader's language; ``cell_h`` 30 for a compact calendar."""
+    cell_w, top = 110, 46 if title else 22
+    compact = cell_h < 50
     weeks = stdcalendar.Calendar().monthdayscalendar(year, month)
     width, height = 7 * cell_w + 2, top + len(weeks) * cell_h + 2
     names = sorted({p for people in on_call.values() for p in people})
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart calendar" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or "rota calendar")}">',
-             f'<text x="2" y="16" {FONT} font-size="15" font-weight="bold">{escape(title)}</text>']
-    for index, label in enumerate(DAY_LABELS):
+             f'<text x="2" y="16" {FONT} font-size="15" font-weight="bold">{escape(title)}</text>' if title else ""]
+    for index, label in enumerate(day_labels):
         parts.append(f'<text x="{index * cell_w + cell_w // 2}" y="{top - 8}" {FONT} font-size="12" '
                      f'text-anchor="middle">{label}</text>')
     for row, week in enumerate(weeks):
@@ -46,8 +48,9 @@ def month_calendar(year: int, month: int, on_call: Mapping[int, Sequence[str]], 
             parts.append(f'<text x="{x + 5}" y="{y + 16}" {FONT} font-size="13" font-weight="bold" '
                          f'fill="{text_fill}">{day}</text>')
             label = ", ".join(people[:3]) + ("…" if len(people) > 3 else "")
-            parts.append(f'<text x="{x + 5}" y="{y + 38}" {FONT} font-size="12" fill="{text_fill}">'
-                         f'{escape(label)}</text>')
+            if label:
+                parts.append(f'<text x="{x + (30 if compact else 5)}" y="{y + (16 if compact else 38)}" {FONT} '
+                             f'font-size="12" fill="{text_fill}">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

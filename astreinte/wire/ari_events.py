@@ -33,6 +33,7 @@ class Channel:
     caller_name: str
     exten: str
     context: str
+    created: datetime | None = None      # Asterisk's ``creationtime``: when the caller arrived
 
     @property
     def endpoint(self) -> str:
@@ -156,6 +157,7 @@ def parse_channel(d: Mapping[str, Any]) -> Channel:
         caller_name=str(caller.get("name", "")),
         exten=str(dialplan.get("exten", "")),
         context=str(dialplan.get("context", "")),
+        created=_timestamp(d.get("creationtime")),
     )
 
 

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from astreinte.adapters.ami import Ami
+from astreinte.adapters.ami import Ami, AmiRefused
 from astreinte.config import AmiSettings
-from astreinte.domain.errors import FatalLinkError, LinkError
+from astreinte.domain.errors import LinkError
 from astreinte.wire.ami import AmiParser, Message
 
 
@@ -69,6 +69,15 @@ class FakeAmi:
                          f"Key: {msg.get('Key')}\r\nVal: {self.astdb[msg.get('Key')]}\r\n\r\n"
                          f"Event: DBGetComplete\r\nActionID: {aid}\r\nEventList: Complete\r\n"
                          f"ListItems: 1\r\n\r\n".encode())
+        elif action == "DBGetTree":   # as Asterisk 22.10 answers it (keys with their family, in key order)
+            family = msg.get("Family")
+            found = sorted((k, v) for k, v in self.astdb.items() if k.startswith(f"/{family}/"))
+            writer.write((f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n"
+                          f"Message: Result will follow\r\n\r\n"
+                          + "".join(f"Event: DBGetTreeResponse\r\nKey: {k}\r\nVal: {v}\r\nActionID: {aid}\r\n\r\n"
+                                    for k, v in found)
+                          + f"Event: DBGetTreeComplete\r\nActionID: {aid}\r\nEventList: Complete\r\n"
+                          f"ListItems: {len(found)}\r\n\r\n").encode())
         elif action == "Bogus":
             writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: Invalid/unknown command\r\n\r\n".encode())
         else:
@@ -166,11 +175,32 @@ async def test_action_without_answer_times_out(fake: FakeAmi) -> None:
         task.cancel()
 
 
-async def test_bad_secret_is_fatal(fake: FakeAmi) -> None:
+async def test_a_refused_login_is_reported_and_retried_until_asterisk_accepts_it(fake: FakeAmi) -> None:
+    """Hunting does not need AMI: a wrong secret must not end the daemon (issue 15, item 5)."""
     port = await fake.start()
     ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "wrong"))
-    with pytest.raises(FatalLinkError, match="refused user 'astreinte'") as info:
-        await asyncio.wait_for(ami.run(), 5)
+    task = asyncio.create_task(ami.run())
+    try:
+        for _ in range(100):
+            if ami.refused is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert not task.done(), "a refused login is not fatal"
+        refused = ami.refused
+        assert refused is not None and "refused user 'astreinte'" in refused and "wrong" not in refused
+        assert ami.problem == ami.refused and not ami.connected
+        fake.secret = "wrong"                       # manager.conf fixed: the next attempt (2 s later) logs in
+        assert await ami.wait_connected(6)
+        assert ami.refused is None and ami.problem is None
+    finally:
+        task.cancel()
+
+
+async def test_a_refused_login_fails_at_once_for_the_cli(fake: FakeAmi) -> None:
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "wrong"))
+    with pytest.raises(AmiRefused, match="refused user 'astreinte'") as info:
+        await asyncio.wait_for(ami.run(retry_refused=False), 5)
     assert "wrong" not in str(info.value)
 
 
@@ -199,7 +229,10 @@ async def test_an_action_cancelled_as_its_answer_arrives_stays_cancelled(fake: F
     port = await fake.start()
     ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
     doing: list[asyncio.Task[None]] = []
-    ami.on_event(lambda _msg: doing[0].cancel())     # runs right after the answer is handed over
+    def cancel(_msg: object) -> None:     # runs right after the answer is handed over
+        doing[0].cancel()
+
+    ami.on_event(cancel)
     task = await _running(ami)
     try:
         fake.trailing_event = "Event: VarSet\r\nVariable: x\r\n\r\n"
@@ -222,5 +255,23 @@ async def test_astdb_reads_and_deletes_take_a_missing_key_in_their_stride(fake: 
         await ami.db_del("astreinte", "5103/current")
         deletes = [(m.get("Action"), m.get("Key")) for m in fake.actions if m.get("Action", "").startswith("DBDel")]
         assert deletes == [("DBDelTree", "5103/b"), ("DBDel", "5103/current")]
+    finally:
+        task.cancel()
+
+
+async def test_a_whole_astdb_family_is_read_in_one_action(fake: FakeAmi) -> None:
+    """What the PBX trace importer reads: every key of astreinte_calls, values holding ':' and '!' intact."""
+    fake.astdb |= {"/astreinte_calls/1795.12/start": "1795000000",
+                   "/astreinte_calls/1795.12/a1": "1!PJSIP/alice&PJSIP/x@y:5!NOANSWER!17!3!0!"}
+    port = await fake.start()
+    ami = Ami(AmiSettings("127.0.0.1", port, "astreinte", "secret"))
+    task = await _running(ami)
+    try:
+        assert await ami.db_tree("astreinte_calls") == {
+            "/astreinte_calls/1795.12/a1": "1!PJSIP/alice&PJSIP/x@y:5!NOANSWER!17!3!0!",
+            "/astreinte_calls/1795.12/start": "1795000000"}
+        assert await ami.db_tree("nothing_here") == {}
+        (asked,) = [m for m in fake.actions if m.get("Action") == "DBGetTree"][:1]
+        assert asked.get("Key") == "", "no Key: the whole family"
     finally:
         task.cancel()

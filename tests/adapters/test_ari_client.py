@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from astreinte.adapters.ari import Ari, AriError, Connected, Disconnected
+from astreinte.adapters.ari_trace import AriTrace
 from astreinte.config import AriSettings
 from astreinte.domain.errors import FatalLinkError
 from astreinte.wire import ari_events as a
@@ -192,3 +194,34 @@ async def test_an_app_taken_over_is_taken_back_once_a_call_falls_to_the_fallback
     assert kinds == ["Connected", "OtherEvent", "Disconnected", "Connected"]
     assert isinstance(seen[2], Disconnected) and "a call's Stasis() failed" in seen[2].reason
     assert "another client took over ARI app 'astreinte'" in caplog.text
+
+
+async def test_the_same_frame_told_twice_is_read_once_and_the_trace_notes_the_requests(
+        fake: FakeAri, tmp_path: Path) -> None:
+    """Asterisk tells a PJSIP channel's events twice (the app's subscription and ``endpoint:PJSIP``)."""
+    url = await fake.start()
+    seen: list[object] = []
+    trace = AriTrace(tmp_path / "trace.txt")
+    async with Ari(AriSettings(url, "astreinte", "secret", "astreinte"), trace=trace) as ari:
+
+        async def read() -> None:
+            async for item in ari.events():
+                if isinstance(item, Connected):
+                    start = {"type": "StasisStart", "args": ["1000"], "channel": {"id": "c1", "name": "PJSIP/t-1"},
+                             "timestamp": "2026-12-01T10:00:00.000+0000"}
+                    later = {**start, "timestamp": "2026-12-01T10:00:00.001+0000"}   # another event
+                    for event in (start, start, later):
+                        await fake.send(event)
+                    await fake.send({"type": "StasisEnd", "channel": {"id": "c1", "name": "PJSIP/t-1"}})
+                    continue
+                seen.append(item)
+                if isinstance(item, a.StasisEnd):
+                    return
+
+        await asyncio.wait_for(read(), 10)
+        await ari.answer("c1")
+    assert [type(item).__name__ for item in seen] == ["StasisStart", "StasisStart", "StasisEnd"]
+    lines = [line.split()[1:] for line in (tmp_path / "trace.txt").read_text().splitlines()]
+    assert ["in", "StasisStart", "c1", "PJSIP/t-1", "1000", "-"] in lines
+    assert ["sent", "POST", "/ari/channels/c1/answer"] in lines
+    assert ["done", "POST", "/ari/channels/c1/answer", "204"] in lines

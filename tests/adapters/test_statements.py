@@ -17,7 +17,7 @@ PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 12, 2, 9, tzinfo=PARIS)
 
 
-def test_the_same_bytes_are_kept_once_and_new_bytes_are_a_new_version():
+def test_the_same_bytes_are_kept_once_and_new_bytes_are_a_new_version() -> None:
     store = Store.memory()
     first, new = store.save_statement("2026-11", "bob", "json", b'{"a": 1}\n', "fr-interieur-2015", AT)
     assert new and first.content_hash == hashlib.sha256(b'{"a": 1}\n').hexdigest()
@@ -29,14 +29,14 @@ def test_the_same_bytes_are_kept_once_and_new_bytes_are_a_new_version():
 
 
 @pytest.mark.parametrize("sql", ["UPDATE statements SET content = x'00'", "DELETE FROM statements"])
-def test_statements_are_append_only(sql: str):
+def test_statements_are_append_only(sql: str) -> None:
     store = Store.memory()
     store.save_statement("2026-11", "*", "html", b"<html></html>", "p", AT)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute(sql)
 
 
-def test_interventions_add_list_remove():
+def test_interventions_add_list_remove() -> None:
     store = Store.memory()
     item = Intervention("bob", datetime(2026, 11, 11, 14, tzinfo=PARIS), datetime(2026, 11, 11, 15, tzinfo=PARIS),
                         on_site=True, travel_seconds=1800, note="pump")

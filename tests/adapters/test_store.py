@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ def config() -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "db" / "astreinte.db") as opened:
         yield opened
 
@@ -46,7 +47,7 @@ def counts(store: Store) -> dict[str, int]:
             for table in ("publications", "publication_changes", "published_shifts", "rota_people", "overrides")}
 
 
-def test_first_publication_records_every_assignment_per_person(store: Store, config: Config):
+def test_first_publication_records_every_assignment_per_person(store: Store, config: Config) -> None:
     publication = store.publish(config, at("2026-12-01T10:00"), source="rota load", author="ops")
     assert publication is not None and publication.id == 1
     assert {c.kind for c in publication.changes} == {"added"}
@@ -58,7 +59,7 @@ def test_first_publication_records_every_assignment_per_person(store: Store, con
     assert (logged.source, logged.author, logged.changes) == ("rota load", "ops", publication.changes)
 
 
-def test_publishing_the_same_content_again_records_nothing(store: Store, config: Config):
+def test_publishing_the_same_content_again_records_nothing(store: Store, config: Config) -> None:
     assert store.publish(config, at("2026-12-01T10:00")) is not None
     before = counts(store)
     assert store.publish(config, at("2026-12-01T10:05")) is None
@@ -66,7 +67,7 @@ def test_publishing_the_same_content_again_records_nothing(store: Store, config:
     assert counts(store) == before
 
 
-def test_a_month_later_the_window_grows_and_only_additions_are_published(store: Store, config: Config):
+def test_a_month_later_the_window_grows_and_only_additions_are_published(store: Store, config: Config) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     later = store.publish(config, at("2027-01-02T10:00"))
     assert later is not None and later.changes
@@ -74,7 +75,7 @@ def test_a_month_later_the_window_grows_and_only_additions_are_published(store: 
     assert min(c.start for c in later.changes) >= datetime(2027, 12, 27, tzinfo=PARIS)
 
 
-def test_a_rota_change_publishes_what_changed_for_whom(tmp_path: Path, store: Store, config: Config):
+def test_a_rota_change_publishes_what_changed_for_whom(tmp_path: Path, store: Store, config: Config) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     swapped = edited(tmp_path, "members: [alice, bob, carol]", "members: [alice, carol, bob]")
     publication = store.publish(swapped, at("2026-12-02T10:00"))
@@ -85,7 +86,7 @@ def test_a_rota_change_publishes_what_changed_for_whom(tmp_path: Path, store: St
     assert all(c.layer == "primary" for c in publication.changes)
 
 
-def test_cli_overrides_are_published_and_survive_reloads(store: Store, config: Config):
+def test_cli_overrides_are_published_and_survive_reloads(store: Store, config: Config) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     override = Override("support", "primary", "carol", at("2026-12-02T12:00"), at("2026-12-03T12:00"), "dentist")
     added, publication = store.add_override(config, override, at("2026-12-01T11:00"), author="ops")
@@ -111,14 +112,14 @@ def test_cli_overrides_are_published_and_survive_reloads(store: Store, config: C
         store.remove_override(config, 1, at("2026-12-01T14:00"))
 
 
-def test_cli_override_for_unknown_targets_is_refused(store: Store, config: Config):
+def test_cli_override_for_unknown_targets_is_refused(store: Store, config: Config) -> None:
     stray = Override("support", "tertiary", "carol", at("2026-12-02T12:00"), at("2026-12-03T12:00"))
     with pytest.raises(StoreError):
         store.add_override(config, stray, at("2026-12-01T11:00"))
     assert counts(store)["overrides"] == 0
 
 
-def test_the_publication_log_is_append_only(store: Store, config: Config):
+def test_the_publication_log_is_append_only(store: Store, config: Config) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     for statement in ("UPDATE publications SET source = 'x'", "DELETE FROM publications",
                       "DELETE FROM publication_changes", "UPDATE publication_changes SET person = 'x'"):
@@ -127,7 +128,7 @@ def test_the_publication_log_is_append_only(store: Store, config: Config):
 
 
 def test_a_failure_mid_publication_changes_nothing(store: Store, config: Config, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch):
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     before = counts(store)
     shifts_before = store.published_shifts()
@@ -144,13 +145,13 @@ def test_a_failure_mid_publication_changes_nothing(store: Store, config: Config,
     assert store.published_shifts() == shifts_before
 
 
-def test_the_stored_content_holds_no_secret(store: Store, config: Config):
+def test_the_stored_content_holds_no_secret(store: Store, config: Config) -> None:
     store.publish(config, at("2026-12-01T10:00"))
     (content,) = store.db.execute("SELECT content FROM publications").fetchone()
     assert "secret" not in content and "David Moreau" in content
 
 
-def test_wal_mode_and_idempotent_schema(tmp_path: Path, config: Config):
+def test_wal_mode_and_idempotent_schema(tmp_path: Path, config: Config) -> None:
     path = tmp_path / "astreinte.db"
     with Store.open(path) as first:
         assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -159,7 +160,7 @@ def test_wal_mode_and_idempotent_schema(tmp_path: Path, config: Config):
         assert len(again.publications()) == 1
 
 
-def test_read_active_overrides_is_read_only_and_tolerant(tmp_path: Path, config: Config):
+def test_read_active_overrides_is_read_only_and_tolerant(tmp_path: Path, config: Config) -> None:
     path = tmp_path / "astreinte.db"
     assert read_active_overrides(path) == ()
     assert not path.exists()
@@ -170,6 +171,19 @@ def test_read_active_overrides_is_read_only_and_tolerant(tmp_path: Path, config:
     assert (override.id, override.layer, override.person) == ("cli:1", "secondary", "bob")
 
 
-def test_memory_store_for_tests(config: Config):
-    with Store.memory() as store:
-        assert store.publish(config, at("2026-12-01T10:00")) is not None
+def test_memory_store_for_tests(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Store.memory()`` is the whole schema (triggers included) in memory: what a file store does, it does,
+    it writes no file, and two of them share nothing."""
+    monkeypatch.chdir(tmp_path)
+    with Store.memory() as store, Store.memory() as other:
+        first = store.publish(config, at("2026-12-01T10:00"))
+        assert first is not None and first.changes
+        assert store.publish(config, at("2026-12-01T11:00")) is None, "the same content again records nothing"
+        assert [p.source for p in store.publications()] == [first.source]
+        override = Override("support", "primary", "carol", at("2026-12-02T12:00"), at("2026-12-03T12:00"), "dentist")
+        added, _ = store.add_override(config, override, at("2026-12-01T11:00"), author="ops")
+        assert store.overrides() == (added,)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.db.execute("DELETE FROM publications")
+        assert other.publications() == [] and other.overrides() == ()
+    assert list(tmp_path.iterdir()) == [], "a memory store wrote a file"

@@ -11,7 +11,7 @@ import pytest
 
 from lab import phones
 from lab.observer import Observer, channel_name
-from tests.e2e.conftest import lab_config
+from tests.helpers.daemon import lab_config
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp]
 

@@ -23,7 +23,8 @@ import pytest
 from lab import phones, softphone
 from lab.observer import Observer, channel_name
 from lab.softphone import Baresip
-from tests.e2e.conftest import REPO, call_log, lab_config
+from tests.helpers.daemon import REPO, call_log, lab_config
+from tests.helpers.timing import scaled
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp]
 
@@ -103,10 +104,19 @@ async def endpoint_state(observer: Observer, name: str) -> str:
 
 
 async def wait_state(observer: Observer, name: str, state: str, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout * phones.TIMEOUT_FACTOR
+    end = time.monotonic() + scaled(timeout)
     while (current := await endpoint_state(observer, name)) != state:
         assert time.monotonic() < end, f"PJSIP/{name} stayed {current}, expected {state}"
         await asyncio.sleep(0.1)
+
+
+def plays_to(observer: Observer, seen: Any, prefix: str) -> bool:
+    """Whether ``seen`` is a playback starting on a channel whose name starts with ``prefix``."""
+    if seen.type != "PlaybackStarted":
+        return False
+    target = str(seen.event["playback"].get("target_uri", ""))
+    ids = {c.event["channel"]["id"] for c in observer.of_type("ChannelCreated") if channel_name(c).startswith(prefix)}
+    return target.startswith("channel:") and target.split(":", 1)[1] in ids
 
 
 async def status(config: Path) -> tuple[int, dict[str, Any], str]:
@@ -131,8 +141,9 @@ async def test_softphone_registers_is_hunted_answers_presses_1_and_is_bridged(
         await daemon(config)
         caller = await phones.call("1000", tmp_path, hold_ms=6000)
         await zoe.wait_event("CALL_ESTABLISHED", timeout=20)     # answermode=auto
-        await asyncio.sleep(1.0)
-        await zoe.command("sndcode", "1")                        # RFC 4733 digit 1
+        await observer.wait_for(lambda s: plays_to(observer, s, "PJSIP/zoe-"), timeout=10,
+                                what="the confirmation prompt playing to zoe")   # she hears "press 1"...
+        await zoe.command("sndcode", "1")                        # ...and presses 1 (RFC 4733) while it plays
         entered = await observer.wait_for(
             lambda s: s.type == "ChannelEnteredBridge" and channel_name(s).startswith("PJSIP/zoe-"),
             timeout=15, what="zoe's softphone entering a bridge")
@@ -185,7 +196,13 @@ async def test_spoofed_invite_and_phone_context_reach_nothing(
             assert not zoe.of_type("CALL_ESTABLISHED"), closed
     finally:
         await zoe.stop()
-    await asyncio.sleep(0.5)
+
+    def zoe_channels_over() -> bool:
+        created = {s.event["channel"]["id"] for s in observer.seen[first:] if s.type == "ChannelCreated"}
+        gone = {s.event["channel"]["id"] for s in observer.seen[first:] if s.type == "ChannelDestroyed"}
+        return bool(created) and created <= gone        # "alice" is refused before any channel exists
+
+    await observer.wait_for(lambda _: zoe_channels_over(), timeout=10, what="zoe's channels created and ended")
     created = [s for s in observer.seen[first:] if s.type == "ChannelCreated"]   # by order, not by clock
     names = [channel_name(s) for s in created]
     assert names and all(name.startswith("PJSIP/zoe-") for name in names), (names, reasons)
@@ -231,8 +248,10 @@ async def test_unregistered_softphone_is_skipped_without_ringing(
 async def test_rotate_with_reload_locks_the_old_password_out(
         observer: Observer, provisioned: Provisioned, tmp_path: Path) -> None:
     """A lost phone: `phones rotate zoe --reload`; the old password is refused at once, the new one works.
-    (Last in this module: the module's phones keep the old password.)"""
+    The module's password is put back afterwards, so the other tests do not depend on running before this one."""
     await wait_state(observer, "zoe", "offline")
+    secrets = provisioned.config.parent / "phone-secrets.json"
+    kept = secrets.read_text()
     code, out, err = await astreinte(provisioned.config, "phones", "rotate", "zoe", "--reload")
     assert code == 0 and "reloaded res_pjsip" in out, out + err
     new = json.loads((provisioned.config.parent / "phone-secrets.json").read_text())["zoe"]
@@ -247,3 +266,6 @@ async def test_rotate_with_reload_locks_the_old_password_out(
             assert expected == "REGISTER_OK" or event["param"].startswith("401"), event
         finally:
             await phone.stop()
+    secrets.write_text(kept)
+    code, out, err = await astreinte(provisioned.config, "phones", "write", "--reload")
+    assert code == 0 and "reloaded res_pjsip" in out, out + err

@@ -6,7 +6,6 @@ Outside CI, a machine without Chromium skips with how to get it; with ``CI=true`
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,21 +15,11 @@ from click.testing import CliRunner
 from PIL import Image as PIL  # a dev dependency (pip install -e '.[dev]'): missing, the test fails
 
 from astreinte.cli import main
-from tests.unit.test_cli_report import _calls
+from tests.helpers.browser import TIMEOUT, chromium
+from tests.helpers.reports import store_november_calls
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "config.example.yaml"
 WIDTH, HEIGHT = 1200, 1600
-TIMEOUT = 60 * float(os.environ.get("ASTREINTE_TEST_TIMEOUT_FACTOR", "1"))
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    message = "headless Chromium is needed: apt-get install -y chromium (or make deb)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def screenshot(html: Path, png: Path, profile: Path) -> None:
@@ -64,10 +53,10 @@ def reports(tmp_path: Path) -> tuple[Path, Path]:
         result = CliRunner().invoke(main, ["--config", str(config), *args], env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
 
-    run("rota", "load", "--at", "2026-10-01T09:00")
+    run("--now", "2026-10-01T09:00", "rota", "load")
     run("intervention", "add", "--person", "bob", "--start", "2026-11-11T14:00", "--end", "2026-11-11T15:20",
         "--on-site", "--travel", "30m", "--note", "pump restarted")
-    _calls(config)
+    store_november_calls(config)
     statement, kpi = tmp_path / "statement.html", tmp_path / "kpi.html"
     run("report", "statement", "--month", "2026-11", "--person", "bob", "--format", "html", "-o", str(statement),
         "--no-store")
@@ -75,7 +64,7 @@ def reports(tmp_path: Path) -> tuple[Path, Path]:
     return statement, kpi
 
 
-def test_statement_and_kpi_render_in_chromium(reports: tuple[Path, Path], tmp_path: Path):
+def test_statement_and_kpi_render_in_chromium(reports: tuple[Path, Path], tmp_path: Path) -> None:
     statement, kpi = reports
     text = statement.read_text()
     for table in ("hours", "periods", "interventions", "pay", "totals", "findings"):

@@ -21,7 +21,7 @@ ENV = (b"agi_network: yes\nagi_network_script: chain\nagi_request: agi://127.0.0
        b"agi_callerid: 0611223344\nagi_arg_1: x\n\n")
 
 
-def test_environment_then_replies():
+def test_environment_then_replies() -> None:
     parser = AgiParser()
     (request,) = parser.feed(ENV)
     assert isinstance(request, Request)
@@ -34,13 +34,13 @@ def test_environment_then_replies():
     assert parser.feed(b"HANGUP\n") == [Hangup()]
 
 
-def test_bytes_can_arrive_one_at_a_time():
+def test_bytes_can_arrive_one_at_a_time() -> None:
     parser = AgiParser()
     items = [item for byte in ENV + b"200 result=1\n" for item in parser.feed(bytes([byte]))]
     assert [type(i) for i in items] == [Request, Reply]
 
 
-def test_a_multi_line_usage_reply_is_one_reply():
+def test_a_multi_line_usage_reply_is_one_reply() -> None:
     parser = AgiParser()
     parser.feed(ENV)
     items = parser.feed(b"520-Invalid command syntax.  Proper usage follows:\nUsage: SET VARIABLE\n"
@@ -48,7 +48,7 @@ def test_a_multi_line_usage_reply_is_one_reply():
     assert len(items) == 1 and isinstance(items[0], Reply) and items[0].code == 520 and "Usage" in items[0].text
 
 
-def test_script_path_drops_query_and_slashes():
+def test_script_path_drops_query_and_slashes() -> None:
     parser = AgiParser()
     (request,) = parser.feed(b"agi_network_script: /chain?x=1\n\n")
     assert isinstance(request, Request) and request.script == "chain"
@@ -62,19 +62,19 @@ def test_script_path_drops_query_and_slashes():
     b"x" * (MAX_LINE + 1),                   # overlong, never ended
     b"agi_a: b\n" * 201,                     # environment too long
 ])
-def test_garbage_is_a_protocol_error(garbage: bytes):
+def test_garbage_is_a_protocol_error(garbage: bytes) -> None:
     with pytest.raises(AgiProtocolError):
         AgiParser().feed(garbage)
 
 
-def test_garbage_reply_is_a_protocol_error():
+def test_garbage_reply_is_a_protocol_error() -> None:
     parser = AgiParser()
     parser.feed(ENV)
     with pytest.raises(AgiProtocolError):
         parser.feed(b"hello\n")
 
 
-def test_set_variable_quotes_and_refuses_line_breaks():
+def test_set_variable_quotes_and_refuses_line_breaks() -> None:
     assert set_variable("ASTREINTE_DIAL_1", "PJSIP/alice&PJSIP/bob") == \
         b'SET VARIABLE ASTREINTE_DIAL_1 "PJSIP/alice&PJSIP/bob"\n'
     assert quote('a "b" \\c') == '"a \\"b\\" \\\\c"'

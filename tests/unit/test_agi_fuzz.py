@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import tempfile
 from pathlib import Path
 
-import yaml
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from astreinte.config import load
 from astreinte.domain.errors import ConfigError
-from astreinte.wire.agi import MAX_BUFFER, AgiParser, AgiProtocolError
+from astreinte.wire.agi import MAX_BUFFER, MAX_LINE, AgiParser, AgiProtocolError
 
 EXAMPLE = (Path(__file__).parent.parent / "data" / "config.example.yaml").read_text(encoding="utf-8")
 AGI_WORDS = [b"agi_network: yes\n", b"agi_extension: 1000\n", b"\n", b"200 result=1\n", b"520-x\n",
-             b"520 End\n", b"HANGUP\n", b"\r\n", b"agi_", b": ", b"result=", b"(", b")", b"\x00", b"\xff"]
+             b"520 End\n", b"HANGUP\n", b"\r\n", b"agi_", b": ", b"result=", b"(", b")", b"\x00", b"\xff",
+             b"x" * 3000]                 # a peer that never ends its line: the buffer must stay bounded
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(st.binary(max_size=300), st.sampled_from(AGI_WORDS)), max_size=60))
-def test_agi_parser_only_raises_its_own_error(chunks: list[bytes]):
+def test_agi_parser_only_raises_its_own_error(chunks: list[bytes]) -> None:
+    """Whatever a peer sends, the parser returns items or raises AgiProtocolError, and never holds more
+    than one line's worth of bytes (MAX_LINE) waiting for its end."""
     parser = AgiParser()
     try:
         for chunk in chunks:
             parser.feed(chunk)
+            assert len(parser._buffer) <= min(MAX_LINE, MAX_BUFFER), "an unfinished line outgrew its bound"
     except AgiProtocolError:
         return
-    assert len(parser._buffer) <= MAX_BUFFER
+
+
+def test_a_line_longer_than_the_bound_is_refused_whole_or_in_pieces() -> None:
+    for pieces in ([b"agi_x: " + b"y" * MAX_LINE + b"\n"], [b"agi_x: ", b"y" * (MAX_LINE // 2), b"y" * MAX_LINE]):
+        parser = AgiParser()
+        with pytest.raises(AgiProtocolError, match="longer than"):
+            for piece in pieces:
+                parser.feed(piece)
+    parser = AgiParser()
+    assert parser.feed(b"agi_x: " + b"y" * (MAX_LINE - 7) + b"\n") == [], "a line of exactly MAX_LINE is fine"
 
 
 def _load_text(text: str) -> None:
@@ -44,7 +59,7 @@ def _load_text(text: str) -> None:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
-def test_yaml_loader_on_random_text(text: str):
+def test_yaml_loader_on_random_text(text: str) -> None:
     _load_text(text)
 
 
@@ -77,11 +92,18 @@ def _mutations() -> st.SearchStrategy[str]:
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
-def test_yaml_loader_on_mutated_reference(text: str):
+def test_yaml_loader_on_mutated_reference(text: str) -> None:
     _load_text(text)
 
 
-def test_the_loader_never_constructs_python_objects():
-    text = EXAMPLE.replace("timezone: Europe/Paris", "timezone: !!python/object/apply:os.system ['true']", 1)
-    _load_text(text)
-    assert yaml.__name__  # the file above is composed, never constructed: no tag can run code
+def test_the_loader_never_constructs_python_objects(tmp_path: Path) -> None:
+    """A Python tag in the file is a located error; its payload never runs (the marker file stays absent)."""
+    marker = tmp_path / "payload-ran"
+    payload = f"!!python/object/apply:os.system [{json.dumps('touch ' + shlex.quote(str(marker)))}]"
+    text = EXAMPLE.replace("timezone: Europe/Paris", f"timezone: {payload}", 1)
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(path, environ={})
+    assert not marker.exists(), "the loader ran the YAML's Python payload"
+    assert [p.path for p in caught.value.problems] == ["timezone"], caught.value.problems

@@ -6,9 +6,11 @@ import asyncio
 from datetime import UTC, datetime
 
 from astreinte.adapters.agi import AgiServer
+from astreinte.adapters.clock import fixed_clock
 from astreinte.config.daemon import Listen
 from astreinte.dialplan import Chain
 
+CLOCK = fixed_clock(datetime(2026, 12, 24, 19, 0, tzinfo=UTC))
 CHAIN = Chain("1000", "support", ("PJSIP/alice", "PJSIP/bob&PJSIP/+33611223344@trunk-out"), 20, 2, True, None)
 
 
@@ -41,14 +43,14 @@ async def asterisk(port: int, extension: str, *, env: bytes | None = None, stasi
 
 
 async def started(served: list[str]) -> tuple[AgiServer, asyncio.Task[None]]:
-    server = AgiServer(Listen("127.0.0.1", 0), lookup, served=served.append, clock=lambda: datetime.now(UTC))
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, clock=CLOCK, served=served.append)
     ready = asyncio.Event()
     task = asyncio.create_task(server.serve(ready))
     await asyncio.wait_for(ready.wait(), 5)
     return server, task
 
 
-async def test_the_chain_is_set_levels_last():
+async def test_the_chain_is_set_levels_last() -> None:
     served: list[str] = []
     server, task = await started(served)
     try:
@@ -56,16 +58,17 @@ async def test_the_chain_is_set_levels_last():
         commands = await asterisk(server.port, "1000")
     finally:
         task.cancel()
-    assert commands[:5] == [
+    assert commands[:7] == [
         'SET VARIABLE ASTREINTE_TEAM "support"', 'SET VARIABLE ASTREINTE_RING "20"',
-        'SET VARIABLE ASTREINTE_ROUNDS "2"', 'SET VARIABLE ASTREINTE_DIAL_1 "PJSIP/alice"',
+        'SET VARIABLE ASTREINTE_ROUNDS "2"', 'SET VARIABLE ASTREINTE_CONFIRM ""',
+        'SET VARIABLE ASTREINTE_CONFIRM_TIMEOUT "10"', 'SET VARIABLE ASTREINTE_DIAL_1 "PJSIP/alice"',
         'SET VARIABLE ASTREINTE_DIAL_2 "PJSIP/bob&PJSIP/+33611223344@trunk-out"']
-    assert commands[5] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
+    assert commands[7] == 'SET VARIABLE ASTREINTE_LEVELS "2"'
     assert commands[-1] == STATUS, "asked last, not to delay the call"
     assert served == ["chain"]
 
 
-async def test_unknown_or_hostile_numbers_get_zero_levels():
+async def test_unknown_or_hostile_numbers_get_zero_levels() -> None:
     served: list[str] = []
     server, task = await started(served)
     try:
@@ -77,7 +80,7 @@ async def test_unknown_or_hostile_numbers_get_zero_levels():
     assert served == ["unknown_number", "unknown_number"]
 
 
-async def test_garbage_and_silence_cost_one_connection_not_the_server():
+async def test_garbage_and_silence_cost_one_connection_not_the_server() -> None:
     served: list[str] = []
     server, task = await started(served)
     try:
@@ -92,9 +95,9 @@ async def test_garbage_and_silence_cost_one_connection_not_the_server():
     assert served.count("error") == 2 and "chain" in served
 
 
-async def test_a_blocked_caller_is_refused_by_the_agi_tier_too():
+async def test_a_blocked_caller_is_refused_by_the_agi_tier_too() -> None:
     served: list[str] = []
-    server = AgiServer(Listen("127.0.0.1", 0), lookup, served=served.append,
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, clock=CLOCK, served=served.append,
                        blocked=lambda caller: caller == "0611223344")
     ready = asyncio.Event()
     task = asyncio.create_task(server.serve(ready))
@@ -108,10 +111,10 @@ async def test_a_blocked_caller_is_refused_by_the_agi_tier_too():
     assert served == ["blocked"]
 
 
-async def test_a_call_that_comes_because_stasis_failed_is_reported():
+async def test_a_call_that_comes_because_stasis_failed_is_reported() -> None:
     """Stasis() failing while the daemon thinks it holds the app: the ARI client must connect again."""
     failed: list[str] = []
-    server = AgiServer(Listen("127.0.0.1", 0), lookup, stasis_failed=lambda: failed.append("now"))
+    server = AgiServer(Listen("127.0.0.1", 0), lookup, clock=CLOCK, stasis_failed=lambda: failed.append("now"))
     ready = asyncio.Event()
     task = asyncio.create_task(server.serve(ready))
     try:

@@ -77,6 +77,7 @@ def test_show_prints_what_to_type_and_a_qr_code(config_file: Path) -> None:
     table = {line.split()[0]: line.split(None, 1)[1].strip() for line in lines[1:4]}
     assert table == {"Domain": "pbx.example.com", "Username": "zoe", "Password": password}
     assert "Transport" in result.output and "UDP" in result.output
+    assert "auto-answer" in result.output and "must stay OFF" in result.output
     assert "▀" in result.output or "▄" in result.output          # the QR code, drawn with half blocks
     assert "▀" not in run(config_file, "phones", "show", "zoe", "--no-qr").output
 
@@ -130,14 +131,26 @@ def test_status_registered(config_file: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_status_warns_for_whoever_is_on_call_with_the_softphone_offline(
         config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_ari(monkeypatch, {"PJSIP/zoe": "offline"})
-    result = CliRunner().invoke(main, ["--config", str(config_file), "phones", "status"])
+    now = ["--config", str(config_file), "--now", "2026-12-10T03:00"]       # zoe's rota runs from 2 Nov
+    result = CliRunner().invoke(main, [*now, "phones", "status"])
     assert result.exit_code == 1
     assert "OFFLINE (not registered)" in result.stdout
     assert "warning: Zoé Fontaine (zoe) is on call now for support/primary and PJSIP/zoe is offline" in result.stderr
     fake_ari(monkeypatch, {})
-    report = json.loads(run(config_file, "phones", "status", "--json").output)
+    report = json.loads(CliRunner().invoke(main, [*now, "phones", "status", "--json"]).output)
     assert report["people"]["zoe"][0]["state"] == "missing"
     assert [(w["person"], w["when"], w["state"]) for w in report["warnings"]] == [("zoe", "now", "missing")]
+
+
+def test_status_warns_about_the_next_shift_before_the_rota_starts(
+        config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_ari(monkeypatch, {"PJSIP/zoe": "offline"})
+    before = ["--config", str(config_file), "--now", "2026-10-25T02:30+01:00"]   # 8 days before the first shift
+    report = json.loads(CliRunner().invoke(main, [*before, "phones", "status", "--json"]).output)
+    assert [(w["person"], w["when"], w["from"]) for w in report["warnings"]] == [
+        ("zoe", "next", "2026-11-02T09:00:00+01:00")]
+    too_early = ["--config", str(config_file), "--now", "2026-09-01T12:00"]       # over 31 days before it
+    assert CliRunner().invoke(main, [*too_early, "phones", "status"]).exit_code == 0
 
 
 @pytest.mark.parametrize("command", ["write", "show", "rotate", "status"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -14,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from astreinte.adapters.store import Store
-from astreinte.adapters.store.calls import AttemptRecord, CallRecord
 from astreinte.cli import main
+from tests.helpers.reports import store_november_calls
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "config.example.yaml"
 
@@ -29,9 +28,14 @@ def config_file(tmp_path: Path) -> Path:
     return path
 
 
-def run(config_file: Path, *args: str) -> click.testing.Result:
+# Every command runs at a fixed instant (the statement tests need November 2026 to be a closed month).
+NOW = "2026-12-05T10:00"
+
+
+def run(config_file: Path, *args: str, now: str = NOW) -> click.testing.Result:
     env = {"ASTREINTE_ARI_PASSWORD": "", "ASTREINTE_AMI_SECRET": "", "COLUMNS": "200"}
-    return CliRunner().invoke(main, ["--config", str(config_file), *args], env=env, catch_exceptions=False)
+    return CliRunner().invoke(main, ["--config", str(config_file), "--now", now, *args], env=env,
+                              catch_exceptions=False)
 
 
 def legal(config_file: Path) -> tuple[int, list[dict[str, str]]]:
@@ -39,8 +43,8 @@ def legal(config_file: Path) -> tuple[int, list[dict[str, str]]]:
     return result.exit_code, json.loads(result.stdout)["findings"]
 
 
-def test_late_publication_and_short_rest_fail_the_check(config_file: Path):
-    assert run(config_file, "rota", "load", "--at", "2026-11-13T09:00").exit_code == 0
+def test_late_publication_and_short_rest_fail_the_check(config_file: Path) -> None:
+    assert run(config_file, "rota", "load", now="2026-11-13T09:00").exit_code == 0
     assert run(config_file, "intervention", "add", "--person", "alice", "--start", "2026-11-24T02:00",
                "--end", "2026-11-24T03:00").exit_code == 0
     code, findings = legal(config_file)
@@ -55,21 +59,21 @@ def test_late_publication_and_short_rest_fail_the_check(config_file: Path):
     assert "error: daily_rest: alice: Tue 24 Nov 2026 03:00 -> Tue 24 Nov 2026 08:00" in text.stdout
 
 
-def test_the_same_data_without_the_faults_passes(config_file: Path):
-    assert run(config_file, "rota", "load", "--at", "2026-10-01T09:00").exit_code == 0
+def test_the_same_data_without_the_faults_passes(config_file: Path) -> None:
+    assert run(config_file, "rota", "load", now="2026-10-01T09:00").exit_code == 0
     assert run(config_file, "intervention", "add", "--person", "alice", "--start", "2026-11-24T19:00",
                "--end", "2026-11-24T20:00").exit_code == 0
     assert legal(config_file) == (0, [])
     assert run(config_file, "check").exit_code == 0          # the plain check still works
 
 
-def test_rota_load_shows_the_findings_it_would_cause(config_file: Path):
-    result = run(config_file, "rota", "load", "--at", "2026-11-13T09:00")
+def test_rota_load_shows_the_findings_it_would_cause(config_file: Path) -> None:
+    result = run(config_file, "rota", "load", now="2026-11-13T09:00")
     assert "legal error: notice: alice: Mon 23 Nov 2026 09:00" in result.stderr
     assert "publication #1" in result.stdout
 
 
-def test_intervention_add_list_remove(config_file: Path):
+def test_intervention_add_list_remove(config_file: Path) -> None:
     added = run(config_file, "intervention", "add", "--person", "bob", "--start", "2026-11-11T14:00",
                 "--end", "2026-11-11T15:20", "--on-site", "--travel", "30m", "--note", "pump")
     assert added.stdout.startswith("intervention #1: bob 2026-11-11T14:00:00+01:00")
@@ -81,30 +85,15 @@ def test_intervention_add_list_remove(config_file: Path):
     assert bad.exit_code == 2 and "unknown person" in bad.output
 
 
-def _calls(config_file: Path) -> None:
-    """Tue 10 Nov 2026, 22:00 and 23:00 Paris: bob answers after 12 s and 41 s, talks 30 min;
-    then a voicemail and a call outside service hours."""
-    with Store.open(config_file.parent / "astreinte.db") as store:
-        for n, (wait, outcome) in enumerate([(12, "answered"), (41, "answered"), (0, "voicemail"),
-                                             (0, "outside_service")]):
-            begin = datetime(2026, 11, 10, 21, tzinfo=UTC) + timedelta(hours=n)
-            call = CallRecord(f"c{n}", begin, "1000", "+33600000000", "support", outcome, ended_at=begin)
-            if outcome == "answered":
-                call.answered_by, call.connected_at = "bob", begin + timedelta(seconds=wait)
-                call.ended_at = call.connected_at + timedelta(minutes=30)
-                call.attempts = [AttemptRecord(1, "bob", "PJSIP/bob", "answered", begin, call.connected_at)]
-            store.finish_call(call)
-
-
-def test_statement_is_reproducible_and_kept_once(config_file: Path, tmp_path: Path):
-    run(config_file, "rota", "load", "--at", "2026-10-01T09:00")
+def test_statement_is_reproducible_and_kept_once(config_file: Path, tmp_path: Path) -> None:
+    run(config_file, "rota", "load", now="2026-10-01T09:00")
     run(config_file, "intervention", "add", "--person", "bob", "--start", "2026-11-11T14:00",
         "--end", "2026-11-11T15:20", "--on-site", "--travel", "30m")
-    _calls(config_file)
+    store_november_calls(config_file)
     outputs = []
     for name in ("a.json", "b.json"):
         result = run(config_file, "report", "statement", "--month", "2026-11", "--format", "json",
-                     "--output", str(tmp_path / name), "--at", "2026-12-05T10:00")
+                     "--output", str(tmp_path / name))
         assert result.exit_code == 0, result.output
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
@@ -123,7 +112,7 @@ def test_statement_is_reproducible_and_kept_once(config_file: Path, tmp_path: Pa
     csv_text = run(config_file, "report", "statement", "--month", "2026-11", "--person", "bob", "--format", "csv")
     assert "2026-11,bob,Bob Durand,period,week,2026-11-09T09:00:00+01:00" in csv_text.stdout
     html = run(config_file, "report", "statement", "--month", "2026-11", "--person", "bob").stdout
-    assert "<table" in html and "<svg" in html and "149.48" in html
+    assert "<table" in html and "<svg" in html and "149,48\u00a0€" in html     # French amounts (a no-break space)
     for fmt in ("html", "csv"):
         renders = {run(config_file, "report", "statement", "--month", "2026-11", "--format", fmt, "--no-store")
                    .stdout_bytes for _ in range(2)}
@@ -131,14 +120,28 @@ def test_statement_is_reproducible_and_kept_once(config_file: Path, tmp_path: Pa
     # A new fact makes a new version; the old one is kept (append-only).
     run(config_file, "intervention", "add", "--person", "bob", "--start", "2026-11-12T01:00",
         "--end", "2026-11-12T02:00")
-    run(config_file, "report", "statement", "--month", "2026-11", "--format", "json", "--at", "2026-12-05T10:00")
+    run(config_file, "report", "statement", "--month", "2026-11", "--format", "json")
     with Store.open(config_file.parent / "astreinte.db") as store:
-        assert [s.content == outputs[0] for s in store.statements("2026-11")] == [True, False]
+        versions = [(s.person, s.format, s.content == outputs[0]) for s in store.statements("2026-11")]
+    # json once for the two identical renders, bob's csv and html (kept: the month is closed at NOW),
+    # nothing for the --no-store renders, then the new json version.
+    assert versions == [("*", "json", True), ("bob", "csv", False), ("bob", "html", False), ("*", "json", False)]
 
 
-def test_kpi_and_fairness(config_file: Path):
-    run(config_file, "rota", "load", "--at", "2026-10-01T09:00")
-    _calls(config_file)
+def test_a_statement_of_a_month_not_over_is_provisional_and_not_kept(config_file: Path) -> None:
+    run(config_file, "rota", "load", now="2026-10-01T09:00")
+    result = run(config_file, "report", "statement", "--month", "2026-11", "--format", "json", now="2026-11-30T08:59")
+    assert result.exit_code == 0
+    assert "note: 2026-11 is not over: this statement is provisional and not kept" in result.stderr
+    with Store.open(config_file.parent / "astreinte.db") as store:
+        assert store.statements("2026-11") == []
+    closed = run(config_file, "report", "statement", "--month", "2026-11", "--format", "json", now="2026-12-01T00:00")
+    assert "kept: statement #1" in closed.stderr
+
+
+def test_kpi_and_fairness(config_file: Path) -> None:
+    run(config_file, "rota", "load", now="2026-10-01T09:00")
+    store_november_calls(config_file)
     result = run(config_file, "report", "kpi", "--from", "2026-11-01", "--to", "2026-12-01", "--format", "json")
     kpi = json.loads(result.stdout)["kpi"]
     assert (kpi["calls"], kpi["answered"], kpi["voicemail"], kpi["outside_service"]) == (4, 2, 1, 1)
@@ -152,3 +155,24 @@ def test_kpi_and_fairness(config_file: Path):
     fair = json.loads(run(config_file, "report", "fairness", "--year", "2026", "--json").stdout)
     rows = {row["person"]: row for row in fair["people"]}
     assert rows["dave"]["weekends"] == 8 and rows["bob"]["interventions"] == 2
+
+
+def test_statements_kept_are_listed_with_their_page_hashes_and_shown_as_kept(config_file: Path, tmp_path: Path) -> None:
+    import re
+
+    run(config_file, "rota", "load", now="2026-10-01T09:00")
+    html = tmp_path / "bob.html"
+    assert run(config_file, "report", "statement", "--month", "2026-11", "--person", "bob", "-o", str(html)) \
+        .exit_code == 0
+    (printed,) = re.findall(r"<code>([0-9a-f]{64})</code>", html.read_text(encoding="utf-8"))
+    listed = run(config_file, "report", "statements", "list").stdout
+    assert re.search(r"^#1  2026-11  bob\s+html\s+2026-12-05T09:00:00\+00:00  file [0-9a-f]{64}$", listed, re.M)
+    assert f"      page bob        {printed}" in listed, "the hash at the foot of the page is the one listed"
+    assert run(config_file, "report", "statements", "list", "--hash", printed[:10]).stdout == listed
+    assert run(config_file, "report", "statements", "list", "--hash", "00000000").stdout == \
+        "no statement kept with that hash\n"
+    assert run(config_file, "report", "statements", "show", "1").stdout_bytes == html.read_bytes()
+    missing = CliRunner().invoke(main, ["--config", str(config_file), "report", "statements", "show", "9"])
+    assert missing.exit_code == 1 and "no statement #9" in missing.output
+    bad = run(config_file, "report", "statements", "list", "--month", "November")
+    assert bad.exit_code == 2 and "--month" in bad.output

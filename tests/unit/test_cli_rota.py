@@ -32,7 +32,7 @@ def run(config_file: Path, *args: str) -> click.testing.Result:
     return CliRunner().invoke(main, ["--config", str(config_file), *args], env=env, catch_exceptions=False)
 
 
-def test_who_json_has_the_documented_shape(config_file: Path):
+def test_who_json_has_the_documented_shape(config_file: Path) -> None:
     result = run(config_file, "who", "--at", "2026-12-24T19:00", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
@@ -45,7 +45,7 @@ def test_who_json_has_the_documented_shape(config_file: Path):
     }
 
 
-def test_who_during_business_hours_and_with_an_offset(config_file: Path):
+def test_who_during_business_hours_and_with_an_offset(config_file: Path) -> None:
     result = run(config_file, "who", "--team", "support", "--at", "2026-12-22T11:00:00+00:00", "--json")
     document = json.loads(result.output)
     assert document["at"] == "2026-12-22T12:00:00+01:00"
@@ -55,19 +55,29 @@ def test_who_during_business_hours_and_with_an_offset(config_file: Path):
         ("primary", "bob", False), ("secondary", "dave", False)]
 
 
-def test_who_table(config_file: Path):
+def test_who_table(config_file: Path) -> None:
     result = run(config_file, "who", "--at", "2026-12-24T19:00")
     assert result.exit_code == 0
     assert "David Moreau" in result.output and "override" in result.output and "in service" in result.output
 
 
-def test_who_refuses_unknown_team_and_bad_instant(config_file: Path):
+def test_who_refuses_unknown_team_and_bad_instant(config_file: Path) -> None:
     assert run(config_file, "who", "--team", "sales").exit_code == 2
     bad = run(config_file, "who", "--at", "tomorrow")
     assert bad.exit_code == 2 and "--at" in bad.output
 
 
-def test_schedule_json_and_person_filter(config_file: Path):
+def test_now_moves_every_command_and_is_checked(config_file: Path) -> None:
+    at = json.loads(run(config_file, "--now", "2026-12-24T19:00", "who", "--json").output)
+    assert at == json.loads(run(config_file, "who", "--json", "--at", "2026-12-24T19:00").output)
+    assert at["at"] == "2026-12-24T19:00:00+01:00"
+    bad = run(config_file, "--now", "yesterday", "who")
+    assert bad.exit_code == 2 and "--now" in bad.output
+    daemon = run(config_file, "--now", "2026-12-24T19:00", "run")
+    assert daemon.exit_code == 2 and "--now cannot be used with run" in daemon.output
+
+
+def test_schedule_json_and_person_filter(config_file: Path) -> None:
     result = run(config_file, "schedule", "--from", "2026-12-21", "--to", "2026-12-28", "--person", "dave", "--json")
     shifts = json.loads(result.output)["shifts"]
     assert [(s["layer"], s["start"], s["end"], s["override"]) for s in shifts] == [
@@ -77,7 +87,7 @@ def test_schedule_json_and_person_filter(config_file: Path):
     ]
 
 
-def test_schedule_ics_is_rfc5545_with_stable_uids(config_file: Path):
+def test_schedule_ics_is_rfc5545_with_stable_uids(config_file: Path) -> None:
     args = ("schedule", "--from", "2026-12-21", "--to", "2027-01-04", "--ics")
     first, second = run(config_file, *args), run(config_file, *args)
     calendar = Calendar.from_ical(first.output)
@@ -87,16 +97,16 @@ def test_schedule_ics_is_rfc5545_with_stable_uids(config_file: Path):
     uids = [str(e["UID"]) for e in events]
     assert len(set(uids)) == len(uids)
     assert uids == [str(e["UID"]) for e in Calendar.from_ical(second.output).walk("VEVENT")]
-    override = next(e for e in events if "[override]" in str(e["SUMMARY"]))
+    override = next(e for e in events if "[remplacement]" in str(e["SUMMARY"]))
     assert override.decoded("DTSTART").isoformat() == "2026-12-24T18:00:00+01:00"
     assert "David Moreau" in str(override["SUMMARY"])
 
 
-def test_schedule_rejects_both_formats(config_file: Path):
+def test_schedule_rejects_both_formats(config_file: Path) -> None:
     assert run(config_file, "schedule", "--json", "--ics").exit_code == 2
 
 
-def test_check_ok_prints_the_monday_morning_warning(config_file: Path):
+def test_check_ok_prints_the_monday_morning_warning(config_file: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config_file), "check"])
     assert result.exit_code == 0
     assert "ok: " in result.stdout
@@ -112,7 +122,7 @@ def three_mistakes(config_file: Path) -> None:
     config_file.write_text(text, encoding="utf-8")
 
 
-def test_check_reports_every_error(config_file: Path):
+def test_check_reports_every_error(config_file: Path) -> None:
     three_mistakes(config_file)
     result = CliRunner().invoke(main, ["--config", str(config_file), "check"])
     assert result.exit_code == 1
@@ -133,10 +143,10 @@ def dump(database: Path) -> list[str]:
         conn.close()
 
 
-def test_rota_load_then_a_bad_file_leaves_the_database_untouched(config_file: Path):
-    loaded = run(config_file, "rota", "load", "--at", "2026-12-01T10:00")
+def test_rota_load_then_a_bad_file_leaves_the_database_untouched(config_file: Path) -> None:
+    loaded = run(config_file, "--now", "2026-12-01T10:00", "rota", "load")
     assert loaded.exit_code == 0 and "publication #1" in loaded.output and "dave (David Moreau)" in loaded.output
-    assert "nothing changed" in run(config_file, "rota", "load", "--at", "2026-12-01T10:05").output
+    assert "nothing changed" in run(config_file, "--now", "2026-12-01T10:05", "rota", "load").output
     database = config_file.parent / "astreinte.db"
     before = dump(database)
     three_mistakes(config_file)
@@ -146,17 +156,17 @@ def test_rota_load_then_a_bad_file_leaves_the_database_untouched(config_file: Pa
     assert dump(database) == before
 
 
-def test_rota_log(config_file: Path):
-    run(config_file, "rota", "load", "--at", "2026-12-01T10:00")
+def test_rota_log(config_file: Path) -> None:
+    run(config_file, "--now", "2026-12-01T10:00", "rota", "load")
     result = run(config_file, "rota", "log")
     assert "#1" in result.output and "rota load" in result.output
     assert "+ support/primary" in run(config_file, "rota", "log", "--changes").output
 
 
-def test_override_add_list_remove(config_file: Path):
-    run(config_file, "rota", "load", "--at", "2026-12-01T10:00")
-    added = run(config_file, "override", "add", "--team", "support", "--person", "carol", "--from",
-                "2026-12-02T12:00", "--to", "2026-12-03T12:00", "--reason", "dentist", "--at", "2026-12-01T11:00")
+def test_override_add_list_remove(config_file: Path) -> None:
+    run(config_file, "--now", "2026-12-01T10:00", "rota", "load")
+    added = run(config_file, "--now", "2026-12-01T11:00", "override", "add", "--team", "support", "--person", "carol",
+                "--from", "2026-12-02T12:00", "--to", "2026-12-03T12:00", "--reason", "dentist")
     assert added.exit_code == 0, added.output
     assert "override #1" in added.output and "- support/primary" in added.output
     who = json.loads(run(config_file, "who", "--at", "2026-12-02T13:00", "--json").output)
@@ -165,14 +175,14 @@ def test_override_add_list_remove(config_file: Path):
         "until": None, "override": True}
     assert "dentist" in run(config_file, "override", "list").output
     assert "swap with carol" in run(config_file, "override", "list", "--all").output
-    assert "nothing changed" in run(config_file, "rota", "load", "--at", "2026-12-01T11:30").output
-    removed = run(config_file, "override", "remove", "1", "--at", "2026-12-01T12:00")
+    assert "nothing changed" in run(config_file, "--now", "2026-12-01T11:30", "rota", "load").output
+    removed = run(config_file, "--now", "2026-12-01T12:00", "override", "remove", "1")
     assert removed.exit_code == 0 and "+ support/primary" in removed.output
     again = CliRunner().invoke(main, ["--config", str(config_file), "override", "remove", "1"])
     assert again.exit_code == 1 and "no active override #1" in again.output
 
 
-def test_override_add_validates_its_arguments(config_file: Path):
+def test_override_add_validates_its_arguments(config_file: Path) -> None:
     base = ["override", "add", "--team", "support", "--from", "2026-12-02T12:00", "--to", "2026-12-03T12:00"]
     assert run(config_file, *base, "--person", "zoe").exit_code == 2
     assert run(config_file, *base, "--person", "carol", "--layer", "tertiary").exit_code == 2
@@ -183,7 +193,10 @@ def test_override_add_validates_its_arguments(config_file: Path):
 
 def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):       # not group.commands: `main` imports its modules lazily
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         found.append(((*prefix, name), command))
         if isinstance(command, click.Group):
             found.extend(commands(command, (*prefix, name)))
@@ -192,13 +205,13 @@ def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tup
 
 @pytest.mark.parametrize(("path", "command"), commands(main), ids=lambda value: " ".join(value)
                          if isinstance(value, tuple) else "")
-def test_every_command_has_help(path: tuple[str, ...], command: click.Command):
+def test_every_command_has_help(path: tuple[str, ...], command: click.Command) -> None:
     assert command.help, f"{' '.join(path)} has no docstring"
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_who_imports_little():
+def test_who_imports_little() -> None:
     code = (
         "import sys\n"
         f"sys.argv = ['astreinte', '--config', {str(EXAMPLE)!r}, 'who', '--json', '--at', '2026-12-24T19:00']\n"

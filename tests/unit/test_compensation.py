@@ -27,8 +27,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from astreinte.adapters.holidays import HolidayCalendar, HolidaySettings
 from astreinte.config.legal import load_profile, shipped_profiles
-from astreinte.domain.calendar import HolidayCalendar, HolidaySettings
 from astreinte.domain.compensation import Intervention, Profile, combine, compensate, jours_francs, period_units
 from astreinte.domain.hours import HoursRule, WeekHours, Window
 from astreinte.domain.timesplit import Calendar, covered, hours, intersect, split
@@ -54,7 +54,7 @@ INTERVENTIONS = [
 ]
 
 
-def test_astreinte_hours_by_kind():
+def test_astreinte_hours_by_kind() -> None:
     astreinte = intersect(WEEK, covered(CAL, SERVICE, WEEK[0][0], WEEK[0][1]))
     totals = split(CAL, astreinte)
     assert {k: hours(v) for k, v in totals.items()} == {
@@ -63,7 +63,7 @@ def test_astreinte_hours_by_kind():
     assert sum(totals.values()) == 121.5 * H
 
 
-def test_the_week_under_the_interior_profile_to_the_cent():
+def test_the_week_under_the_interior_profile_to_the_cent() -> None:
     profile = load_profile("fr-interieur-2015")
     result = compensate(profile, CAL, WEEK, NOVEMBER, 0, INTERVENTIONS)
     assert [(p.kind, p.amount) for p in result.periods] == [("week", Decimal("149.48"))]
@@ -78,7 +78,7 @@ def test_the_week_under_the_interior_profile_to_the_cent():
     assert result.rest_hours == Decimal("18.86")
 
 
-def test_shorter_periods_and_their_combinations():
+def test_shorter_periods_and_their_combinations() -> None:
     # Friday 13 Nov 18:00 -> Monday 16 Nov 08:30: weekend. Mon 16 18:00 -> Fri 20 08:30: weekdays.
     stretches = [(at("2026-11-13T18:00"), at("2026-11-16T08:30")), (at("2026-11-16T18:00"), at("2026-11-20T08:30"))]
     priced = load_profile("fr-interieur-2015").periods
@@ -94,7 +94,7 @@ def test_shorter_periods_and_their_combinations():
         ("weekday_night", Decimal("10.05")), ("sunday_holiday", Decimal("43.38")), ("saturday", Decimal("34.85"))]
 
 
-def test_short_notice_uplift_of_the_territorial_profile():
+def test_short_notice_uplift_of_the_territorial_profile() -> None:
     profile = load_profile("fr-territoriale-technique-2015")
     published = at("2026-10-30T12:00")          # 9 jours francs before 9 November
     assert jours_francs(published, WEEK[0][0], CAL) == 9
@@ -104,14 +104,14 @@ def test_short_notice_uplift_of_the_territorial_profile():
     assert on_time.total == Decimal("159.20")
 
 
-def test_the_private_example_prices_blocks_of_twelve_hours():
+def test_the_private_example_prices_blocks_of_twelve_hours() -> None:
     profile = load_profile("fr-prive-exemple")
     result = compensate(profile, CAL, WEEK, NOVEMBER, int(121.5 * H), INTERVENTIONS[:1])
     assert (result.blocks, result.block_amount) == (10, Decimal("300.00"))
     assert result.total == Decimal("300.00") + Decimal("46.88")      # 1.5 h x 31.25 = 46.875
 
 
-def test_a_period_belongs_to_the_month_it_starts_in():
+def test_a_period_belongs_to_the_month_it_starts_in() -> None:
     straddling = [(at("2026-11-30T09:00"), at("2026-12-07T09:00"))]
     profile = load_profile("fr-interieur-2015")
     assert compensate(profile, CAL, straddling, NOVEMBER, 0, []).total == Decimal("149.48")
@@ -119,13 +119,13 @@ def test_a_period_belongs_to_the_month_it_starts_in():
     assert compensate(profile, CAL, straddling, december, 0, []).total == Decimal(0)
 
 
-def test_shipped_profiles():
+def test_shipped_profiles() -> None:
     assert shipped_profiles() == ["fr-interieur-2015", "fr-prive-exemple", "fr-territoriale-technique-2015"]
     for name in shipped_profiles():
         assert isinstance(load_profile(name), Profile)
 
 
-def test_easter_2027_with_dst_in_moselle_and_elsewhere():
+def test_easter_2027_with_dst_in_moselle_and_elsewhere() -> None:
     """Thu 25 March 2027 18:00 -> Mon 29 March 08:30: Good Friday (26, Moselle only), the spring
     DST change on Sunday 28 (23 h), Easter Monday (29, everywhere). 85.5 real hours.
 
@@ -149,7 +149,7 @@ def test_easter_2027_with_dst_in_moselle_and_elsewhere():
     for subdivision, (by_kind, periods, amount) in cases.items():
         calendar = Calendar(PARIS, HolidayCalendar(HolidaySettings("FR", subdivision)))
         assert {k: hours(v) for k, v in split(calendar, stretch).items()} == {
-            k: Decimal(v).quantize(Decimal("0.01")) for k, v in by_kind.items()}
+            k: Decimal(str(v)).quantize(Decimal("0.01")) for k, v in by_kind.items()}
         result = compensate(profile, calendar, stretch, march, 0, night_call)
         assert [p.kind for p in result.periods] == periods
         assert result.periods_total == amount

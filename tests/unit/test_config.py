@@ -37,7 +37,7 @@ def example() -> Config:
     return load(EXAMPLE, environ={})
 
 
-def test_example_is_accepted_with_its_meaning(example: Config):
+def test_example_is_accepted_with_its_meaning(example: Config) -> None:
     assert example.timezone == PARIS
     assert example.database == EXAMPLE.parent / "astreinte.db"
     ari, ami = example.asterisk.ari, example.asterisk.ami
@@ -73,13 +73,13 @@ def test_example_is_accepted_with_its_meaning(example: Config):
     assert override.end.isoformat() == "2026-12-26T09:00:00+01:00"
 
 
-def test_numbers_reach_their_team(example: Config):
+def test_numbers_reach_their_team(example: Config) -> None:
     assert example.team_for_number("+33180000000") is example.teams["support"]
     assert example.team_for_number("1000") is example.teams["support"]
     assert example.team_for_number("2000") is None
 
 
-def test_the_example_resolves_as_its_comments_say(example: Config):
+def test_the_example_resolves_as_its_comments_say(example: Config) -> None:
     status = example.schedule().who("support", datetime(2026, 12, 24, 19, tzinfo=PARIS))
     assert status.in_service
     assert [(r.level, r.layer, r.person.id, r.until.isoformat(), r.override) for r in status.chain] == [
@@ -87,7 +87,7 @@ def test_the_example_resolves_as_its_comments_say(example: Config):
     ]
 
 
-def test_accepted_variants(tmp_path: Path):
+def test_accepted_variants(tmp_path: Path) -> None:
     config = load(write(
         tmp_path,
         ('phones: [PJSIP/carol]', 'phones: ["06 12 34 56 78", "IAX2/carol@home", "+33.6.11.22.33.44"]'),
@@ -97,9 +97,12 @@ def test_accepted_variants(tmp_path: Path):
         ("subdivision: null", 'subdivision: "57"'),
         ("from: 2026-12-24T18:00", "from: 2026-12-24T18:00:00+01:00"),
         ("weekends: all-day", 'saturday: ["00:00-24:00"]\n      sunday: all-day'),
-        ("    name: Carol Petit", "    name: Carol Petit\n    email: carol.petit@example.com"),
+        ("    name: Carol Petit", "    name: Carol Petit\n    email: carol.petit@example.com\n    language: en"),
+        ("holidays:", "legal: {since: 2026-11-20}\nholidays:"),
     ), environ={})
     assert config.people["carol"].email == "carol.petit@example.com" and config.people["bob"].email is None
+    assert (config.language, config.language_of("carol"), config.language_of("bob")) == ("fr", "en", "fr")
+    assert config.legal.since == date(2026, 11, 20)
     assert config.people["carol"].phones == ("+33612345678", "IAX2/carol@home", "+33611223344")  # E.164
     assert config.teams["support"].hunt.ring_timeout == 60.0
     rotation = config.teams["support"].layers[0].rotation
@@ -107,7 +110,7 @@ def test_accepted_variants(tmp_path: Path):
     assert config.holidays.subdivision == "57"
 
 
-def test_a_weekly_rotation_may_give_the_time_only(tmp_path: Path):
+def test_a_weekly_rotation_may_give_the_time_only(tmp_path: Path) -> None:
     config = load(write(tmp_path, ("handoff: monday 09:00         #", "handoff: '09:00'         #"),
                         ("start: 2026-11-02             #", "start: 2026-11-04             #")), environ={})
     rotation = config.teams["support"].layers[0].rotation
@@ -141,7 +144,7 @@ MISTAKES = [
     ("overlong phone", ("phones: [PJSIP/carol]", f"phones: [PJSIP/{'c' * 200}]"), 'ccccc',
      "people.carol.phones[0]", "expected TECH/resource"),
     ("team number with letters", ('numbers: ["+33180000000", "1000"]', 'numbers: ["+33180000000", "1000a"]'), '1000a',
-     "teams.support.numbers[1]", "expected digits"),
+     "teams.support.numbers[1]", "expected a phone number"),
     ("greeting with a variable", ('greeting: "Bonjour', 'greeting: "${SHELL} Bonjour'), '${SHELL}',
      "teams.support.greeting", "'${'"),
     ("sound escaping its folder", ('greeting: "Bonjour, vous êtes en relation avec l\'astreinte du support. Merci de '
@@ -151,8 +154,10 @@ MISTAKES = [
      "expected a duration"),
     ("bad strategy", ("strategy: linear", "strategy: random"), 'random', "teams.support.hunt.strategy",
      "expected one of linear, ringall"),
-    ("bad boolean", ("confirm: true", "confirm: maybe"), 'maybe', "teams.support.hunt.confirm",
-     "expected true or false"),
+    ("bad confirm", ("confirm: true", "confirm: maybe"), 'maybe', "teams.support.hunt.confirm",
+     "expected true, false or external"),
+    ("bad boolean", ("confirm: true", "greeting_interruptible: maybe"), 'maybe',
+     "teams.support.hunt.greeting_interruptible", "expected true or false"),
     ("bad no-answer action", ("on_no_answer: voicemail", "on_no_answer: retry"), 'retry',
      "teams.support.hunt.on_no_answer", "expected one of voicemail, hangup"),
     ("bad window", ('weekdays: "18:00-08:30"', 'weekdays: "18h-8h30"'), '18h', "teams.support.service_hours.weekdays",
@@ -175,7 +180,7 @@ MISTAKES = [
      "people.carol.name",
      "duplicate key"),
     ("outbound without {number}", ("outbound: PJSIP/{number}@trunk-out", "outbound: PJSIP/mobile@trunk-out"), 'mobile@',
-     "asterisk.outbound", "containing {number}"),
+     "asterisk.outbound", "holding one of {number}"),
     ("outbound injecting", ("outbound: PJSIP/{number}@trunk-out", "outbound: 'PJSIP/{number}@trunk-out,,G(x)'"), 'G(x)',
      "asterisk.outbound", "expected TECH/resource"),
     ("port out of range", ("port: 5038", "port: 70000"), '70000', "asterisk.ami.port", "from 1 to 65535"),
@@ -190,12 +195,18 @@ MISTAKES = [
     ("name with a control character", ("    name: Carol Petit", '    name: "Carol\\tPetit"'), 'Carol\\tPetit',
      "people.carol.name",
      "control characters"),
+    ("a language astreinte does not speak", ("database: astreinte.db", "database: astreinte.db\nlanguage: de"),
+     "language: de", "language", "unknown language 'de' (expected one of: fr, en)"),
+    ("a person's language in full", ("    name: Carol Petit", "    name: Carol Petit\n    language: English"),
+     "English", "people.carol.language", "unknown language 'English'"),
+    ("an adoption date that is not one", ("holidays:", "legal: {since: last week}\nholidays:"), "last week",
+     "legal.since", "expected a date YYYY-MM-DD"),
 ]
 
 
 @pytest.mark.parametrize(("mistake", "edit", "needle", "path", "message"), MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_mistakes_are_located(tmp_path: Path, mistake: str, edit: tuple[str, str], needle: str, path: str,
-                              message: str):
+                              message: str) -> None:
     written = write(tmp_path, edit)
     (problem,) = problems(written)
     assert (problem.file, problem.path) == (str(written), path)
@@ -204,7 +215,7 @@ def test_mistakes_are_located(tmp_path: Path, mistake: str, edit: tuple[str, str
     assert problem.line is not None and needle in lines[problem.line - 1]
 
 
-def test_three_distinct_mistakes_give_three_located_errors(tmp_path: Path):
+def test_three_distinct_mistakes_give_three_located_errors(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         ("members: [alice, bob, carol]", "members: [alice, bob, carl]"),
@@ -219,26 +230,26 @@ def test_three_distinct_mistakes_give_three_located_errors(tmp_path: Path):
     ]
 
 
-def test_missing_keys_are_reported(tmp_path: Path):
+def test_missing_keys_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("timezone: Europe/Paris\n", encoding="utf-8")
     assert {p.path for p in problems(path)} == {"asterisk", "people", "teams"}
 
 
-def test_yaml_syntax_error_has_a_line(tmp_path: Path):
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     path = write(tmp_path, ("  bob:\n", "  bob: [\n"))
     (problem,) = problems(path)
     assert problem.line is not None and "invalid YAML" in problem.message
 
 
-def test_unreadable_and_empty_files(tmp_path: Path):
+def test_unreadable_and_empty_files(tmp_path: Path) -> None:
     assert "cannot read" in problems(tmp_path / "missing.yaml")[0].message
     empty = tmp_path / "empty.yaml"
     empty.write_text("# nothing\n", encoding="utf-8")
     assert "empty" in problems(empty)[0].message
 
 
-def test_secrets_from_environment_then_file_then_inline(tmp_path: Path):
+def test_secrets_from_environment_then_file_then_inline(tmp_path: Path) -> None:
     (tmp_path / "ari.secret").write_text("from-file\n", encoding="utf-8")
     path = write(tmp_path, ("    password: secret ", "    password: inline\n    password_file: ari.secret\n    # "))
     assert load(path, environ={}).asterisk.ari.password == "from-file"
@@ -248,7 +259,7 @@ def test_secrets_from_environment_then_file_then_inline(tmp_path: Path):
     assert "from-env" not in repr(config)
 
 
-def test_secrets_never_appear_in_errors(tmp_path: Path):
+def test_secrets_never_appear_in_errors(tmp_path: Path) -> None:
     (tmp_path / "ami.secret").write_text("line one\nline two", encoding="utf-8")
     path = write(tmp_path, ("    secret: secret", "    secret_file: ami.secret"),
                  ("    password: secret ", "    password: \"pa\\nss\" "))
@@ -259,13 +270,13 @@ def test_secrets_never_appear_in_errors(tmp_path: Path):
     assert "set password, password_file or $ASTREINTE_ARI_PASSWORD" in problems(missing)[0].message
 
 
-def test_holidays_in_service_hours_need_a_country(tmp_path: Path):
+def test_holidays_in_service_hours_need_a_country(tmp_path: Path) -> None:
     path = write(tmp_path, ("  country: FR", "  country: null"))
     (problem,) = problems(path)
     assert problem.path == "teams.support.service_hours.holidays"
 
 
-def test_check_warns_about_the_literal_monday_morning_gap(example: Config):
+def test_check_warns_about_the_literal_monday_morning_gap(example: Config) -> None:
     from astreinte.config.warnings import config_warnings
 
     assert config_warnings(example) == [
@@ -274,7 +285,7 @@ def test_check_warns_about_the_literal_monday_morning_gap(example: Config):
     ]
 
 
-def test_covering_monday_morning_silences_the_warning(tmp_path: Path):
+def test_covering_monday_morning_silences_the_warning(tmp_path: Path) -> None:
     from astreinte.config.warnings import config_warnings
 
     config = load(write(tmp_path, ("      weekends: all-day", '      weekends: all-day\n      monday: "00:00-08:30"')),
@@ -284,7 +295,7 @@ def test_covering_monday_morning_silences_the_warning(tmp_path: Path):
     assert status.in_service
 
 
-def test_more_warnings(tmp_path: Path):
+def test_more_warnings(tmp_path: Path) -> None:
     from astreinte.config.warnings import config_warnings
     from astreinte.domain.rota import Override
 
@@ -301,3 +312,11 @@ def test_more_warnings(tmp_path: Path):
     assert any("people.carol.email: nothing sends it: notifications.email" in w for w in found)
     later = config_warnings(config, now=datetime(2027, 1, 1, tzinfo=PARIS))
     assert any(w.endswith("overrides[0]: is over: it can be deleted") for w in later)
+
+
+def test_a_secret_file_that_is_not_utf8_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "ari.secret").write_bytes(b"caf\xe9\n")      # Latin-1, as an editor on Windows may save it
+    path = write(tmp_path, ("    password: secret ", "    password_file: ari.secret\n    # "))
+    (problem,) = problems(path)
+    assert problem.path == "asterisk.ari.password_file" and "is not UTF-8 text" in problem.message
+    assert problem.line is not None

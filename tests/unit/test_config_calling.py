@@ -64,10 +64,12 @@ def test_defaults_without_the_keys() -> None:
      "unknown team 'suport'"),
     ('menus:\n  "1500": {prompt: "x", options: {"12": support}}\n', TEAM, "menus.1500.options.12", "single key"),
     ('menus:\n  "1000": {prompt: "x", options: {"1": support}}\n', TEAM, "menus.1000", "already reaches a team"),
-    ('blocklist: ["06;12"]\n', TEAM, "blocklist[0]", ""),
+    ('blocklist: ["06;12"]\n', TEAM, "blocklist[0]",
+     "expected a phone number (e.g. +33388000001 or 03 88 00 00 01) or an extension, got '06;12'"),
     ('notifications:\n  email: {host: h, from: "a@b.c\\nBcc: x@y.z", to: [ops@example.com]}\n', TEAM,
      "notifications.email.from", "e-mail address"),
-    ("", '    caller_id: {show: line, name: "A\\"B"}\n    hunt:\n', "teams.support.caller_id.name", ""),
+    ("", '    caller_id: {show: line, name: "A\\"B"}\n    hunt:\n', "teams.support.caller_id.name",
+     'cannot hold ", < or >'),
     ("", "    voicemail: {max_length: 20m}\n    hunt:\n", "teams.support.voicemail.max_length", "between"),
     ("", "    caller_id: {show: everyone}\n    hunt:\n", "teams.support.caller_id.show", "expected one of"),
 ])
@@ -77,5 +79,6 @@ def test_mistakes_are_located(tmp_path: Path, extra: str, team: str, where: str,
     with pytest.raises(ConfigError) as caught:
         load(path, environ={})
     (problem,) = caught.value.problems
+    assert message, "an empty expected message would match anything"
     assert problem.path == where and message in problem.message
     assert problem.line is not None and problem.file == str(path)

@@ -3,54 +3,44 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from astreinte import astdb
-from astreinte.astdb import AstDbWriter
+import pytest
+
 from astreinte.config import load
+from astreinte.runtime.astdb import AstDbWriter
+from astreinte.runtime.services import Services
+from tests.helpers.calls import PROMPTS
+from tests.helpers.fakes import FakeAmi
+from tests.helpers.timing import wait_until
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "config.example.yaml"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-class FakeAmi:
-    """AstDB as a dict, written through the AMI client's calls; ``log`` keeps every call in order."""
+class AstDbAmi(FakeAmi):
+    """The shared fake AMI, with ``log`` keeping every write in order and a model of the tier's choice."""
 
     def __init__(self, up: bool) -> None:
-        self.connected = up
-        self.db: dict[tuple[str, str], str] = {}
+        super().__init__()
+        self.up = up
         self.log: list[tuple[str, str, str]] = []
-        self.hooks: list[Callable[[], Awaitable[None]]] = []
-
-    def on_login(self, hook: Callable[[], Awaitable[None]]) -> None:
-        self.hooks.append(hook)
-
-    async def wait_connected(self, timeout: float) -> bool:
-        return self.connected
 
     async def db_put(self, family: str, key: str, value: str) -> None:
+        await super().db_put(family, key, value)
         self.log.append(("put", f"{family}/{key}", value))
-        self.db[(family, key)] = value
-
-    async def db_get(self, family: str, key: str) -> str | None:
-        return self.db.get((family, key))
 
     async def db_del(self, family: str, key: str, *, tree: bool = False) -> None:
+        await super().db_del(family, key, tree=tree)
         self.log.append(("del", f"{family}/{key}", ""))
-        for k in [k for k in self.db if k[0] == family and (k[1] == key or (tree and k[1].startswith(key + "/")))]:
-            del self.db[k]
-
-    async def login(self) -> None:
-        self.connected = True
-        for hook in self.hooks:
-            await hook()
 
     def dialed(self, number: str, at: datetime) -> str | None:
-        """What the AstDB tier of extensions_astreinte.conf dials first for ``number`` at ``at``."""
+        """A model of what the AstDB tier of extensions_astreinte.conf dials first for ``number`` at ``at``,
+        to check what the writer stores; the generated dialplan itself is run against these keys by
+        tests/e2e/test_dialplan_tiers.py::test_the_astdb_tier_dials_the_chain_of_the_moment_stored_days_ahead."""
         gen = self.db.get(("astreinte", f"{number}/current"))
         segments = int(self.db.get(("astreinte", f"{number}/{gen}/segments"), "0"))
         picked = 1
@@ -73,11 +63,7 @@ class Clock:
 
 
 async def settle(condition: Callable[[], bool]) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never met")
+    await wait_until(condition, 2, "the AstDB writer")
 
 
 MONDAY_NIGHT = datetime(2026, 11, 9, 20, 0, tzinfo=PARIS)      # bob's first night (hand-off Monday 09:00)
@@ -85,13 +71,12 @@ MONDAY_MORNING = datetime(2026, 11, 9, 10, 0, tzinfo=PARIS)    # business hours:
 BOBS_PHONES = "PJSIP/bob&PJSIP/+33611223344@trunk-out"
 
 
-async def test_writes_at_start_login_reload_and_hand_off(monkeypatch, tmp_path):
-    monkeypatch.setattr(astdb, "POLL", 0.01)
+async def test_writes_at_start_login_reload_and_hand_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = load(EXAMPLE, environ={})
-    services = SimpleNamespace(config=config, schedule=config.schedule())
-    ami = FakeAmi(up=False)
+    services = Services(config, config.schedule(), PROMPTS)
+    ami = AstDbAmi(up=False)
     clock = Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS))   # Saturday: alice's week
-    writer = AstDbWriter(ami, services, clock=clock)  # type: ignore[arg-type]
+    writer = AstDbWriter(ami, services, clock=clock, poll=0.01)
     task = asyncio.create_task(writer.run())
     try:
         await asyncio.sleep(0.05)
@@ -128,19 +113,19 @@ async def test_writes_at_start_login_reload_and_hand_off(monkeypatch, tmp_path):
         task.cancel()
 
 
-async def test_a_call_reading_astdb_during_a_rewrite_sees_the_old_chain_or_the_new_one(tmp_path):
+async def test_a_call_reading_astdb_during_a_rewrite_sees_the_old_chain_or_the_new_one(tmp_path: Path) -> None:
     """Replaying every AMI step of two writes, a reader always finds a whole chain."""
     config = load(EXAMPLE, environ={})
-    services = SimpleNamespace(config=config, schedule=config.schedule())
-    ami = FakeAmi(up=True)
+    services = Services(config, config.schedule(), PROMPTS)
+    ami = AstDbAmi(up=True)
     clock = Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS))
-    writer = AstDbWriter(ami, services, clock=clock)  # type: ignore[arg-type]
+    writer = AstDbWriter(ami, services, clock=clock, poll=0.01)
     assert await writer.write("start")
     before = ami.log[:]
     changed = _variant(tmp_path, "phones: [PJSIP/alice]", "phones: [PJSIP/alice-desk]")
     services.config, services.schedule = changed.config, changed.schedule
     assert await writer.write("reload")
-    replay = FakeAmi(up=True)
+    replay = AstDbAmi(up=True)
     for op, path, value in before:
         family, key = path.split("/", 1)
         await (replay.db_put(family, key, value) if op == "put" else replay.db_del(family, key, tree=True))
@@ -152,13 +137,12 @@ async def test_a_call_reading_astdb_during_a_rewrite_sees_the_old_chain_or_the_n
     assert seen == {"PJSIP/alice", "PJSIP/alice-desk"}, "a reader found no chain"
 
 
-async def test_reload_to_a_team_without_service_writes_the_outside_destination(monkeypatch):
-    monkeypatch.setattr(astdb, "POLL", 0.01)
+async def test_reload_to_a_team_without_service_writes_the_outside_destination(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load(EXAMPLE, environ={})
-    services = SimpleNamespace(config=config, schedule=config.schedule())
-    ami = FakeAmi(up=True)
+    services = Services(config, config.schedule(), PROMPTS)
+    ami = AstDbAmi(up=True)
     tuesday_noon = datetime(2026, 11, 10, 12, 0, tzinfo=PARIS)
-    writer = AstDbWriter(ami, services, clock=Clock(tuesday_noon))  # type: ignore[arg-type]
+    writer = AstDbWriter(ami, services, clock=Clock(tuesday_noon), poll=0.01)
     assert await writer.write("test")
     assert ami.dialed("1000", tuesday_noon) == "PJSIP/reception"
     assert ami.dialed("1000", tuesday_noon.replace(hour=19)) == BOBS_PHONES
@@ -166,18 +150,18 @@ async def test_reload_to_a_team_without_service_writes_the_outside_destination(m
     assert writer.next_handoff is not None and writer.next_handoff - tuesday_noon < timedelta(days=7)
 
 
-def _variant(tmp_path: Path, old: str, new: str) -> SimpleNamespace:
+def _variant(tmp_path: Path, old: str, new: str) -> Services:
     path = tmp_path / "config.yaml"
     path.write_text(EXAMPLE.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     config = load(path, environ={})
-    return SimpleNamespace(config=config, schedule=config.schedule())
+    return Services(config, config.schedule(), PROMPTS)
 
 
-async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path):
+async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path: Path) -> None:
     config = load(EXAMPLE, environ={})
-    services = SimpleNamespace(config=config, schedule=config.schedule())
-    ami = FakeAmi(up=True)
-    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)))  # type: ignore[arg-type]
+    services = Services(config, config.schedule(), PROMPTS)
+    ami = AstDbAmi(up=True)
+    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)), poll=0.01)
     assert await writer.write("start")
     assert ami.dialed("+33180000000", datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)) == "PJSIP/alice"
     smaller = _variant(tmp_path, 'numbers: ["+33180000000", "1000"]', 'numbers: ["1000"]')
@@ -187,11 +171,11 @@ async def test_a_number_removed_by_a_reload_is_deleted_from_astdb(tmp_path):
     assert not any(key.startswith("+33180000000/") for family, key in ami.db if family == "astreinte")
 
 
-async def test_the_block_list_is_in_astdb_for_the_dialplan_and_follows_reloads(tmp_path):
+async def test_the_block_list_is_in_astdb_for_the_dialplan_and_follows_reloads(tmp_path: Path) -> None:
     blocked = _variant(tmp_path, "\nteams:", '\nblocklist: ["+33612345678", "0899123456"]\nteams:')
-    services = SimpleNamespace(config=blocked.config, schedule=blocked.schedule)
-    ami = FakeAmi(up=True)
-    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)))  # type: ignore[arg-type]
+    services = Services(blocked.config, blocked.schedule, PROMPTS)
+    ami = AstDbAmi(up=True)
+    writer = AstDbWriter(ami, services, clock=Clock(datetime(2026, 11, 7, 12, 0, tzinfo=PARIS)), poll=0.01)
     assert await writer.write("start")
     assert ami.blocked("+33612345678") and ami.blocked("0899123456")
     assert not ami.blocked("+33611223344")

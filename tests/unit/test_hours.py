@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from astreinte.domain.calendar import HolidayCalendar, HolidaySettings
+from astreinte.adapters.holidays import HolidayCalendar, HolidaySettings
 from astreinte.domain.hours import HoursRule, WeekHours, Window, irregular_gaps, no_holidays
 
 FRANCE = HolidayCalendar(HolidaySettings("FR"))
@@ -47,11 +47,11 @@ EXAMPLE_CASES = [
 
 
 @pytest.mark.parametrize(("case", "wall", "calendar", "expected"), EXAMPLE_CASES, ids=[c[0] for c in EXAMPLE_CASES])
-def test_reference_service_hours(case: str, wall: str, calendar: HolidayCalendar, expected: bool):
+def test_reference_service_hours(case: str, wall: str, calendar: HolidayCalendar, expected: bool) -> None:
     assert EXAMPLE.contains(datetime.fromisoformat(wall), calendar) is expected
 
 
-def test_day_names_and_lists_of_windows():
+def test_day_names_and_lists_of_windows() -> None:
     friday = hours(friday=["12:00-14:00", "22:00-02:00"])
     assert friday.contains(datetime(2026, 11, 6, 13, 0))
     assert not friday.contains(datetime(2026, 11, 6, 15, 0))
@@ -64,17 +64,17 @@ def test_day_names_and_lists_of_windows():
     ("all-day", 0, 1440), ("00:00-24:00", 0, 1440), ("18:00-08:30", 1080, 870), ("08:30-17:30", 510, 540),
     ("23:00-00:00", 1380, 60),
 ])
-def test_window_parsing(text: str, start: int, length: int):
+def test_window_parsing(text: str, start: int, length: int) -> None:
     assert Window.parse(text) == Window(start, length)
 
 
 @pytest.mark.parametrize("text", ["18:00", "8-9", "25:00-08:00", "08:00-08:00", "08:60-09:00", "24:00-01:00", ""])
-def test_window_parsing_errors(text: str):
+def test_window_parsing_errors(text: str) -> None:
     with pytest.raises(ValueError):
         Window.parse(text)
 
 
-def test_holiday_calendar_names_subdivision_days():
+def test_holiday_calendar_names_subdivision_days() -> None:
     assert MOSELLE(date(2027, 3, 26)) and not FRANCE(date(2027, 3, 26))
     assert MOSELLE.name(date(2028, 12, 26))
     assert not HolidayCalendar(HolidaySettings())(date(2026, 12, 25))
@@ -93,5 +93,5 @@ def test_holiday_calendar_names_subdivision_days():
                                                              "Thu 18:00-Fri 08:30", "Fri 18:00-24:00"]),
     ({"weekdays": "18:00-08:30", "saturday": "all-day"}, ["Sun 00:00-Mon 08:30"]),   # runs across midnight
 ])
-def test_irregular_gaps(rules: dict[str, str], expected: list[str]):
+def test_irregular_gaps(rules: dict[str, str], expected: list[str]) -> None:
     assert [str(gap) for gap in irregular_gaps(hours(**rules))] == expected

@@ -35,6 +35,7 @@ from astreinte.domain.hunt_events import (
     PhoneRegistered,
     PhoneUnregistered,
     PlayConfirmation,
+    PlayConnecting,
     PlayHoldMessage,
     PromptFinished,
     StartHoldMusic,
@@ -177,17 +178,17 @@ SCENARIOS = {
         policy=CONFIRM),
     "accepting during the greeting holds the callee until the greeting ends": Scenario(
         [dial_alice(), (1.5, LegAnswered(L1), [PlayConfirmation(L1, ALICE)]),
-         (2, DigitReceived(L1, "1"), [StopPrompt(L1), Cancel(L2)]),
+         (2, DigitReceived(L1, "1"), [StopPrompt(L1), Cancel(L2), PlayConnecting(L1)]),
          (3, LegAnswered(L2), []),
          (4.6, GreetingFinished(), [Connect(L1)])],
         [(1, "alice", "alice-desk", "answered", 0, 4.6), (1, "alice", "alice-mobile", "cancelled", 0, 2)],
         policy=CONFIRM),
     "answering without confirmation during the greeting waits for it too": Scenario(
-        [dial_alice(), (2, LegAnswered(L2), [Cancel(L1)]),
+        [dial_alice(), (2, LegAnswered(L2), [Cancel(L1), PlayConnecting(L2)]),
          (4.6, GreetingFinished(), [Connect(L2)])],
         [(1, "alice", "alice-desk", "cancelled", 0, 2), (1, "alice", "alice-mobile", "answered", 0, 4.6)]),
     "a callee who accepted and hangs up before the greeting ends: the hunt goes on": Scenario(
-        [dial_alice(), (2, LegAnswered(L2), [Cancel(L1)]),
+        [dial_alice(), (2, LegAnswered(L2), [Cancel(L1), PlayConnecting(L2)]),
          (3, LegHungUp(L2), [Dial(L3, BOB, "bob-mobile")]),
          (4.6, GreetingFinished(), [StartHoldMusic()])],
         [(1, "alice", "alice-desk", "cancelled", 0, 2), (1, "alice", "alice-mobile", "declined", 0, 3),
@@ -210,7 +211,7 @@ SCENARIOS = {
         [(1, "alice", "alice-desk", "cancelled", 0, 8), (1, "alice", "alice-mobile", "cancelled", 0, 8)],
         policy=CONFIRM, outcome="abandoned"),
     "the caller abandons while the accepted callee waits for the greeting": Scenario(
-        [dial_alice(), (2, LegAnswered(L1), [Cancel(L2)]),
+        [dial_alice(), (2, LegAnswered(L1), [Cancel(L2), PlayConnecting(L1)]),
          (3, CallerHungUp(), [Cancel(L1), Finished("abandoned", None)])],
         [(1, "alice", "alice-desk", "cancelled", 0, 3), (1, "alice", "alice-mobile", "cancelled", 0, 2)],
         outcome="abandoned"),
@@ -329,7 +330,7 @@ def test_deadline_is_the_earliest_timer() -> None:
     hunt.handle(TimerExpired(), at(21))        # early: nothing due, nothing done
     assert hunt.deadline == at(25)
     # accepted while the greeting still plays: the prompt stops, the callee waits, no timer runs
-    assert hunt.handle(DigitReceived(L1, "1"), at(24)) == [StopPrompt(L1)]
+    assert hunt.handle(DigitReceived(L1, "1"), at(24)) == [StopPrompt(L1), PlayConnecting(L1)]
     assert hunt.deadline is None
 
 
@@ -368,3 +369,50 @@ def test_levels_are_walked_in_level_order_whatever_the_list_order() -> None:
     hunt = Hunt("c1", (CAROL, BOB), HuntPolicy(ring_timeout=5))
     assert hunt.start(at(0)) == [Dial(L1, BOB, "bob-mobile")]
     assert hunt.handle(TimerExpired(), at(5)) == [Cancel(L1), Dial(L2, CAROL, "carol-mobile")]
+
+
+# ── issue 18: confirmation where it protects, a greeting that gives way ─────────
+
+SOFTPHONES = (Target(1, "alice", "Alice Martin", ("PJSIP/alice", "+33611223344")),
+              Target(2, "bob", "Bob Durand", ("Local/0612345678@from-internal", "PJSIP/0699@trunk-out")))
+EXTERNAL = HuntPolicy(ring_timeout=20, confirm="external", confirm_timeout=10, hold_message_every=None)
+
+
+def test_confirm_external_accepts_a_softphone_answer_and_asks_a_mobile_for_its_1() -> None:
+    hunt = Hunt("c1", SOFTPHONES, EXTERNAL, greeting_playing=False)
+    hunt.start(at(0))
+    assert hunt.handle(LegAnswered(L2), at(2)) == [PlayConfirmation(L2, SOFTPHONES[0])], "the mobile confirms"
+    assert hunt.handle(LegAnswered(L1), at(3)) == [Connect(L1), Cancel(L2)], "the softphone's answer accepts"
+    assert hunt.answered_by == "alice"
+
+
+def test_confirm_external_treats_local_channels_and_trunk_endpoints_as_external() -> None:
+    assert [EXTERNAL.must_confirm(p) for p in ("PJSIP/alice", "+33611223344", "0611223344",
+                                               "Local/0612345678@from-internal", "PJSIP/0699@trunk-out")] == [
+        False, True, True, True, True]
+    assert HuntPolicy(confirm=True).must_confirm("PJSIP/alice") and not HuntPolicy().must_confirm("+33611223344")
+
+
+def test_a_greeting_with_a_minimum_gives_way_once_it_played_that_long() -> None:
+    hunt = Hunt("c1", CHAIN, HuntPolicy(ring_timeout=20, greeting_min=2.0, hold_message_every=None))
+    hunt.start(at(0))
+    assert hunt.handle(LegAnswered(L1), at(1)) == [Cancel(L2), PlayConnecting(L1)], "too early: connecting..."
+    assert hunt.deadline == at(2)
+    assert hunt.handle(TimerExpired(), at(2)) == [Connect(L1)], "the greeting gives way at its minimum"
+    assert hunt.handle(GreetingFinished(), at(2.1)) == []
+    assert hunt.connected_at == at(2)
+
+
+def test_an_interruptible_greeting_gives_way_at_once_after_its_minimum() -> None:
+    hunt = Hunt("c1", CHAIN, HuntPolicy(ring_timeout=20, greeting_min=0.0, hold_message_every=None))
+    hunt.start(at(0))
+    assert hunt.handle(LegAnswered(L1), at(1.5)) == [Connect(L1), Cancel(L2)]
+    assert hunt.connected_at == at(1.5)
+
+
+def test_a_callee_hanging_up_while_waiting_for_the_greeting_minimum_cancels_its_timer() -> None:
+    hunt = Hunt("c1", CHAIN, HuntPolicy(ring_timeout=20, greeting_min=3.0, hold_message_every=None))
+    hunt.start(at(0))
+    hunt.handle(LegAnswered(L1), at(1))
+    assert hunt.handle(LegHungUp(L1), at(1.5)) == [Dial(L3, BOB, "bob-mobile")]
+    assert hunt.deadline == at(21.5)

@@ -80,6 +80,20 @@ class Referee:
         self.prompted: set[str] = set()
         self.finished: list[Finished] = []
         self.hold_music = False
+        self.answered: set[str] = set()        # legs whose phone answered while they were live
+        self.promised: str | None = None       # the callee who took the call: it must be connected
+
+    def _takes_the_call(self, event: Event, live: set[str]) -> str | None:
+        """The live leg that ``event`` makes accept the call: a 1 while confirming, or any answer without
+        ``confirm``, as long as nobody has taken the call yet and the hunt is still ringing."""
+        if self.finished or self.connected or self.promised is not None or self.hunt.phase != "hunting":
+            return None
+        match event:
+            case DigitReceived(leg=leg, digit="1") if leg in live and leg in self.prompted:
+                return leg
+            case LegAnswered(leg=leg) if leg in live and leg not in self.answered and not self.hunt.policy.confirm:
+                return leg
+        return None
 
     def start(self) -> None:
         self.check(None, self.hunt.start(self.now))
@@ -91,10 +105,22 @@ class Referee:
             if pool:
                 event = replace(event, leg=pool[int(event.leg[1:]) % len(pool)])
         live_before = set(self.dialed) - self.over
+        taker = self._takes_the_call(event, live_before)
         out = self.hunt.handle(event, self.now)
+        if isinstance(event, LegAnswered) and event.leg in live_before:
+            self.answered.add(event.leg)
         if isinstance(event, LegFailed | LegHungUp) and event.leg in live_before and not self.finished:
             self.over.add(event.leg)
+            if event.leg == self.promised and not self.connected:
+                self.promised = None           # took the call, hung up before the greeting ended: hunt goes on
+        if isinstance(event, CallerHungUp) and not self.connected:
+            self.promised = None               # the caller left first
         self.check(event, out)
+        if taker is not None:
+            assert taker in self.connected or self.hunt.phase == "accepted", (
+                f"{event} on a live callee must take the call, got {out}")
+            assert (taker in self.connected) != self.greeting_playing, "connected at once unless the greeting plays"
+            self.promised = taker
 
     def check(self, event: Event | None, out: list[Command]) -> None:
         if self.finished:
@@ -115,6 +141,7 @@ class Referee:
                         self.prompted.add(leg)
                 case Connect(leg=leg):
                     assert leg in self.dialed and leg not in self.over
+                    assert self.hunt.connected_at == self.now
                     assert not self.connected, "never connect two legs"
                     assert not self.greeting_playing, "never connect during the greeting"
                     self.connected.append(leg)
@@ -130,6 +157,7 @@ class Referee:
                 case Finished():
                     assert i == len(out) - 1, "Finished comes last"
                     self.finished.append(command)
+                    assert self.hunt.finished_at == self.now, "the call ends at the instant of its last event"
         live = set(self.dialed) - self.over
         if self.hunt.phase in ("accepted", "connected"):
             assert len(live) == 1, "once a callee accepted, every other leg is cancelled in the same step"
@@ -206,11 +234,16 @@ def play_and_check(hunt: Hunt, greeting_playing: bool, data: st.DataObject, feed
     for skipped in (a for a in attempts if a.leg is None):
         assert skipped.result in ("busy", "unreachable") and skipped.ended_at == skipped.started_at
     answered = [a for a in attempts if a.result == "answered"]
+    if referee.promised is not None:
+        assert finished.outcome == "answered" and referee.connected == [referee.promised], (
+            "a callee took the call and stayed: the caller must be connected to them")
     if finished.outcome == "answered":
         assert len(referee.connected) == 1 and len(answered) == 1
         assert finished.answered_by == answered[0].person == hunt.answered_by
     else:
         assert not referee.connected and not answered and finished.answered_by is None
+        assert hunt.answered_by is None and hunt.connected_at is None
+    assert hunt.started_at == T0
     assert hunt.deadline is None and hunt.outcome == finished.outcome
 
 

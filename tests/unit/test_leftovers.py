@@ -4,13 +4,13 @@ dialplan, conversations adopted, new calls left alone (a fake ARI records the re
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from astreinte import leftovers
 from astreinte.adapters.ari import AriError
-from astreinte.leftovers import Leftovers, created, stasis_args
+from astreinte.runtime.leftovers import Leftovers, created, stasis_args
+from tests.helpers.fakes import FakeAri
 
 NOW = datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
 OLD = (NOW - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
@@ -22,13 +22,16 @@ def channel(cid: str, app_name: str, app_data: str, born: str = OLD, state: str 
             "dialplan": {"context": "from-trunk", "exten": "1000", "app_name": app_name, "app_data": app_data}}
 
 
-class FakeAri:
+class LeftoversAri(FakeAri):
+    """The shared fake ARI, holding the app's channels and bridges as Asterisk lists them."""
+
     def __init__(self, channels: dict[str, dict[str, Any]], bridges: dict[str, list[str]]) -> None:
-        self.settings = SimpleNamespace(app="astreinte")
+        super().__init__()
         self.channels, self.bridges = channels, bridges
         self.done: list[tuple[str, ...]] = []
 
-    async def request(self, method: str, path: str, **_: Any) -> Any:
+    async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                      body: Any = None) -> Any:
         if path == "/applications/astreinte":
             return {"channel_ids": list(self.channels), "bridge_ids": list(self.bridges)}
         kind, _, key = path.strip("/").partition("/")
@@ -56,7 +59,7 @@ class FakeAri:
         self.done.append(("destroy", bridge_id))
 
 
-def test_reading_channels():
+def test_reading_channels() -> None:
     assert stasis_args(channel("c", "Stasis", "astreinte,1000"), "astreinte") == ["1000"]
     assert stasis_args(channel("c", "Stasis", "astreinte,leg,c0"), "astreinte") == ["leg", "c0"]
     assert stasis_args(channel("c", "Stasis", "other,1000"), "astreinte") is None
@@ -65,9 +68,8 @@ def test_reading_channels():
     assert created({"creationtime": "garbage"}) is None
 
 
-async def test_recover_hangs_up_legs_then_hands_off_callers_and_adopts_conversations(monkeypatch):
-    monkeypatch.setattr(leftovers, "WATCH_EVERY", 0.01)
-    ari = FakeAri({
+async def test_recover_hangs_up_legs_then_hands_off_callers_and_adopts_conversations() -> None:
+    ari = LeftoversAri({
         "caller": channel("caller", "Stasis", "astreinte,1000"),
         "ringing-leg": channel("ringing-leg", "AppDial2", "(Outgoing Line)"),
         "answered-leg": channel("answered-leg", "Stasis", "astreinte,leg,caller"),
@@ -77,7 +79,7 @@ async def test_recover_hangs_up_legs_then_hands_off_callers_and_adopts_conversat
         "brand-new": channel("brand-new", "Stasis", "astreinte,1000", born=NEW),
         "live": channel("live", "Stasis", "astreinte,1000"),
     }, {"b1": ["talking", "employee"]})
-    recovery = Leftovers(ari)  # type: ignore[arg-type]
+    recovery = Leftovers(ari, watch_every=0.01)
     found = await recovery.recover(known={"live"}, since=NOW)
     assert found == 5
     assert ari.done[:2] == [("hangup", "ringing-leg"), ("hangup", "answered-leg")]
@@ -96,9 +98,9 @@ async def test_recover_hangs_up_legs_then_hands_off_callers_and_adopts_conversat
     assert not recovery.watchers
 
 
-async def test_callers_nobody_answers_in_the_app_are_handed_to_the_dialplan():
+async def test_callers_nobody_answers_in_the_app_are_handed_to_the_dialplan() -> None:
     """Another client holds the app (or held it and left): only a caller left unanswered is taken from it."""
-    ari = FakeAri({
+    ari = LeftoversAri({
         "waiting": channel("waiting", "Stasis", "astreinte,1000", state="Ring"),
         "answered": channel("answered", "Stasis", "astreinte,1000"),            # the other client serves it
         "just-arrived": channel("just-arrived", "Stasis", "astreinte,1000", born=NEW, state="Ring"),
@@ -106,7 +108,8 @@ async def test_callers_nobody_answers_in_the_app_are_handed_to_the_dialplan():
         "ours": channel("ours", "Stasis", "astreinte,1000", state="Ring"),
         "elsewhere": channel("elsewhere", "Stasis", "otherapp,1000", state="Ring"),
     }, {})
-    rescued = await Leftovers(ari).rescue_waiting({"ours"}, NOW - timedelta(seconds=10))  # type: ignore[arg-type]
+    rescued = await Leftovers(ari).rescue_waiting({"ours"}, NOW, NOW - timedelta(seconds=10))
     assert rescued == 1
     assert ari.done == [("set", "waiting", "ASTREINTE_REASON", "app-taken-over"),
+                        ("set", "waiting", "TIMEOUT(absolute)", "7200"),      # the tiers' time, not the lease
                         ("continue", "waiting", "astreinte-fallback", "1000")]

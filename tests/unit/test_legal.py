@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from astreinte.domain.calendar import HolidayCalendar, HolidaySettings
+from astreinte.adapters.holidays import HolidayCalendar, HolidaySettings
+from astreinte.domain.compliance import check_all
 from astreinte.domain.hours import HoursRule, WeekHours, Window
-from astreinte.domain.legal import Finding, LegalSettings, Notice, PersonTime, check_all, check_notice
+from astreinte.domain.legal import Finding, LegalSettings, Notice, PersonTime, check_notice
 from astreinte.domain.timesplit import Calendar, covered
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,7 +39,7 @@ def run(notices: list[Notice], people: list[PersonTime], settings: LegalSettings
     return check_all(notices, people, settings or LegalSettings(), CAL, START, END)
 
 
-def test_a_rota_published_ten_days_ahead_and_a_short_night_are_flagged():
+def test_a_rota_published_ten_days_ahead_and_a_short_night_are_flagged() -> None:
     findings = run([notice("2026-11-06T09:00")], [alice(("2026-11-17T02:00", "2026-11-17T03:00"))])
     assert [(f.rule, f.severity, f.person, f.start, f.end, f.article) for f in findings] == [
         ("notice", "error", "alice", SHIFT[0], SHIFT[1], "Code du travail L3121-12 2°, R3121-3"),
@@ -50,11 +51,11 @@ def test_a_rota_published_ten_days_ahead_and_a_short_night_are_flagged():
     assert findings[1].to_json(CAL)["start"] == "2026-11-17T03:00:00+01:00"
 
 
-def test_the_same_data_without_the_faults_gives_no_finding():
+def test_the_same_data_without_the_faults_gives_no_finding() -> None:
     assert run([notice("2026-10-30T09:00")], [alice(("2026-11-17T19:00", "2026-11-17T20:00"))]) == []
 
 
-def test_eleven_hours_taken_before_the_intervention_clear_daily_rest():
+def test_eleven_hours_taken_before_the_intervention_clear_daily_rest() -> None:
     # Friday: work ends 17:00; intervention Saturday 05:00-06:00 (12 h later); no work until Monday.
     assert run([notice("2026-10-30T09:00")], [alice(("2026-11-21T05:00", "2026-11-21T06:00"))]) == []
 
@@ -65,16 +66,23 @@ def test_eleven_hours_taken_before_the_intervention_clear_daily_rest():
     ("2026-11-14T10:00", "", ("notice", "error")),                       # no reason
     (None, "", ("unpublished", "error")),
 ])
-def test_notice_exceptions(published: str | None, reason: str, expected: tuple[str, str]):
+def test_notice_exceptions(published: str | None, reason: str, expected: tuple[str, str]) -> None:
     (finding,) = check_notice([notice(published, reason)], LegalSettings(), CAL, START, END)
     assert (finding.rule, finding.severity) == expected
 
 
-def test_notice_days_is_a_setting():
-    assert check_notice([notice("2026-10-30T09:00")], LegalSettings(notice_days=21), CAL, START, END)
+def test_notice_days_is_a_setting() -> None:
+    """Published 17 days ahead: enough for the default 15 days and for 17, not for 18 or 21."""
+    published = [notice("2026-10-30T09:00")]
+    assert check_notice(published, LegalSettings(), CAL, START, END) == []
+    assert check_notice(published, LegalSettings(notice_days=17), CAL, START, END) == []
+    for days in (18, 21):
+        (finding,) = check_notice(published, LegalSettings(notice_days=days), CAL, START, END)
+        assert (finding.rule, finding.severity, finding.person, finding.start) == ("notice", "error", "alice", SHIFT[0])
+        assert f"17.0 days ahead, {days} required (no exceptional reason given)" in finding.message
 
 
-def test_weekly_rest_days_worked_and_maxima():
+def test_weekly_rest_days_worked_and_maxima() -> None:
     # Interventions every day including the weekend, long ones: no 35 h rest, 7 days with work.
     days = [(f"2026-11-{d}T18:00", f"2026-11-{d}T21:00") for d in range(16, 21)]
     days += [("2026-11-21T10:00", "2026-11-21T12:00"), ("2026-11-22T20:00", "2026-11-22T22:00")]
@@ -82,11 +90,11 @@ def test_weekly_rest_days_worked_and_maxima():
     assert rules == {("weekly_rest", "error"), ("working_days", "error"), ("max_day", "warning"),
                      ("max_week", "warning")}
     forfait = PersonTime(**{**alice(*days).__dict__, "forfait_jours": True})
-    rules = {f.rule for f in run([notice("2026-10-30T09:00")], [forfait])}
-    assert rules == {"weekly_rest", "working_days"}          # forfait-jours: rest rules only (L3121-62)
+    names = {f.rule for f in run([notice("2026-10-30T09:00")], [forfait])}
+    assert names == {"weekly_rest", "working_days"}          # forfait-jours: rest rules only (L3121-62)
 
 
-def test_fairness_limits():
+def test_fairness_limits() -> None:
     person = PersonTime("dave", astreinte=((at("2026-11-02T09:00"), at("2026-11-23T00:00")),),
                         leave=((date(2026, 11, 23), date(2026, 11, 27)),))
     settings = LegalSettings(max_consecutive_weeks=1, max_24h_periods_per_month=8)
@@ -104,10 +112,34 @@ def test_fairness_limits():
     assert (finding.rule, finding.severity) == ("leave", "error")
 
 
-def test_requalification_risk_is_a_warning():
+def test_requalification_risk_is_a_warning() -> None:
     calls = [(f"2026-11-17T{h:02d}:00", f"2026-11-17T{h:02d}:20") for h in (1, 2, 3)]
     person = PersonTime("alice", interventions=tuple((at(a), at(b)) for a, b in calls))
     settings = LegalSettings(max_interventions_per_night=2, daily_rest=0)
     (finding,) = [f for f in check_all([], [person], settings, CAL, START, END) if f.rule == "requalification"]
     assert (finding.severity, finding.start, finding.end) == ("warning", at("2026-11-16T21:00"), at("2026-11-17T06:00"))
     assert "C-344/19" in finding.article
+
+
+# Adoption (legal.since): alice's shift of Monday 16 November 09:00, astreinte adopted on 10 November.
+ADOPTED = LegalSettings(since=date(2026, 11, 10))
+
+
+@pytest.mark.parametrize(("published", "baseline", "rules"), [
+    (None, None, []),                                         # adopted, nothing loaded yet: the paper rota
+    ("2026-11-10T10:00", "2026-11-10T10:00", []),             # the baseline load: told on paper before
+    ("2026-11-05T10:00", "2026-11-10T10:00", []),             # loaded before the adoption: same
+    ("2026-11-12T10:00", "2026-11-10T10:00", ["notice"]),     # a change published after the baseline
+    (None, "2026-11-10T10:00", ["unpublished"]),              # the baseline did not hold it: never told
+], ids=["not-loaded", "baseline", "before-adoption", "later-change", "missing-from-baseline"])
+def test_the_rota_held_at_the_adoption_counts_as_told(published: str | None, baseline: str | None,
+                                                      rules: list[str]) -> None:
+    found = check_notice([notice(published)], ADOPTED, CAL, START, END, at(baseline) if baseline else None)
+    assert [f.rule for f in found] == rules
+
+
+def test_nothing_before_the_adoption_is_checked() -> None:
+    late = LegalSettings(since=date(2026, 11, 30))                 # adopted after the checked week
+    assert run([notice(None)], [alice(("2026-11-18T02:00", "2026-11-18T03:00"))], late) == []
+    assert {f.rule for f in run([notice(None)], [alice(("2026-11-18T02:00", "2026-11-18T03:00"))])} == {
+        "unpublished", "daily_rest"}, "the same data without legal.since"

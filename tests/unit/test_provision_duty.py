@@ -17,11 +17,12 @@ from astreinte.provision.duty import (
     alert_text,
     alerts,
     duties,
+    log_line,
     reminder_text,
     states_of,
 )
 from astreinte.provision.pjsip import softphones
-from astreinte.watch.phones import round_of
+from astreinte.runtime.phones import round_of
 
 PARIS = ZoneInfo("Europe/Paris")
 CONFIG = """\
@@ -79,11 +80,26 @@ def test_texts_say_who_when_and_what_still_rings(config: Config) -> None:
     found = duties(config.schedule(), ["support"], SUNDAY)
     alert = alerts(found, phones_of(config, {"PJSIP/alice": "offline"}))[0]
     subject, body = alert_text(alert, PARIS)
-    assert "Alice Martin" in subject and "offline" in subject and "on call now" in subject
-    assert "+33612345678" in body and "skip it without ringing" in body
+    assert "Alice Martin" in subject and "hors ligne" in subject and "d'astreinte en ce moment" in subject
+    assert "+33612345678" in body and "les appels le sautent sans le faire sonner" in body
     subject, body = reminder_text(found[1], phones_of(config, {"PJSIP/bob": "online"})["bob"], PARIS)
+    assert subject == "astreinte : vous êtes d'astreinte support à partir du lun. 23 nov. 2026 09:00"
+    assert body.startswith("Bonjour Bob Durand,\n\nVous prenez l'astreinte support/primary (niveau 1) "
+                           "du lundi 23 novembre 2026 à 09:00 au lundi 30 novembre 2026 à 09:00.\n")
+    assert "PJSIP/bob en ligne" in body and "Attention" not in body
+
+
+def test_texts_in_english_for_who_asks(config: Config) -> None:
+    found = duties(config.schedule(), ["support"], SUNDAY)
+    subject, body = reminder_text(found[1], phones_of(config, {"PJSIP/bob": "online"})["bob"], PARIS, "en")
     assert subject == "astreinte: you are on call for support from Mon 23 Nov 2026 09:00"
-    assert "PJSIP/bob online" in body and "Warning" not in body
+    assert body.startswith("Hello Bob Durand,\n\nYou take over support/primary (level 1) from Monday 23 November "
+                           "2026 at 09:00 to Monday 30 November 2026 at 09:00.\n")
+    assert "PJSIP/bob online" in body
+    alert = alerts(found, phones_of(config, {"PJSIP/alice": "offline"}))[0]
+    subject, _body = alert_text(alert, PARIS, "en")
+    assert subject == "astreinte: Alice Martin's softphone PJSIP/alice is offline (on call now)"
+    assert log_line(alert, PARIS) == subject, "the daemon logs in English whatever people read"
 
 
 def test_watch_alerts_once_per_episode_after_warn_after_and_reminds_once(config: Config) -> None:
@@ -115,5 +131,5 @@ def test_bob_offline_before_his_shift_is_warned_within_remind_before(config: Con
     kinds = sorted((type(i).__name__, i.duty.person) for i in items)
     assert kinds == [("Alert", "bob"), ("Reminder", "bob")]
     reminder = next(i for i in items if isinstance(i, Reminder))
-    assert "Warning: a softphone is not registered" in reminder_text(reminder.duty, reminder.phones, PARIS)[1]
+    assert "Attention : un softphone n'est pas enregistré" in reminder_text(reminder.duty, reminder.phones, PARIS)[1]
     assert all(isinstance(i, Alert | Reminder) for i in items)

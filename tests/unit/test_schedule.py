@@ -85,7 +85,8 @@ ROTATION_CASES = [
 
 
 @pytest.mark.parametrize(("case", "layers", "instant", "expected"), ROTATION_CASES, ids=[c[0] for c in ROTATION_CASES])
-def test_rotation(case: str, layers: tuple[Layer, ...], instant: str, expected: list[tuple[str, str, str, bool]]):
+def test_rotation(case: str, layers: tuple[Layer, ...], instant: str,
+                  expected: list[tuple[str, str, str, bool]]) -> None:
     assert holders(schedule(*layers), instant) == expected
 
 
@@ -124,23 +125,23 @@ Chain = list[tuple[str, str, str, bool]]
 @pytest.mark.parametrize(
     ("case", "overrides", "instant", "expected"), OVERRIDE_CASES, ids=[c[0] for c in OVERRIDE_CASES]
 )
-def test_overrides(case: str, overrides: tuple[Override, ...], instant: str, expected: Chain):
+def test_overrides(case: str, overrides: tuple[Override, ...], instant: str, expected: Chain) -> None:
     assert holders(schedule(PRIMARY, overrides=overrides), instant) == expected
 
 
-def test_a_person_at_two_levels_is_rung_once_at_the_first():
+def test_a_person_at_two_levels_is_rung_once_at_the_first() -> None:
     sched = schedule(PRIMARY, SECONDARY, overrides=(XMAS,))
     assert holders(sched, "2026-12-24T19:00") == [("primary", "dave", "2026-12-26T09:00:00+01:00", True)]
     assert [r.level for r in sched.who("support", at("2026-12-24T19:00")).chain] == [1]
 
 
-def test_levels_are_renumbered_when_a_layer_is_empty():
+def test_levels_are_renumbered_when_a_layer_is_empty() -> None:
     late = layer("primary", ("alice",), date(2027, 1, 4))
     status = schedule(late, SECONDARY).who("support", at("2026-12-01T12:00"))
     assert [(r.level, r.layer, r.person.id) for r in status.chain] == [(1, "secondary", "dave")]
 
 
-def test_in_service_and_outside_dial():
+def test_in_service_and_outside_dial() -> None:
     from astreinte.domain.hours import HoursRule, WeekHours, Window
 
     hours = WeekHours((HoursRule("weekdays", (Window.parse("18:00-08:30"),)),))
@@ -154,7 +155,7 @@ def test_in_service_and_outside_dial():
     assert noon.at.tzinfo is PARIS
 
 
-def test_shifts_split_around_an_override():
+def test_shifts_split_around_an_override() -> None:
     sched = schedule(PRIMARY, overrides=(XMAS, NESTED))
     pieces = [(s.person.id, s.start.isoformat(), s.end.isoformat(), s.override)
               for s in sched.shifts("support", at("2026-12-21T09:00"), at("2026-12-28T09:00"))]
@@ -167,7 +168,7 @@ def test_shifts_split_around_an_override():
     ]
 
 
-def test_shifts_are_whole_and_last_23_or_25_hours_on_dst_days():
+def test_shifts_are_whole_and_last_23_or_25_hours_on_dst_days() -> None:
     march = schedule(DAILY_MARCH).shifts("support", at("2027-03-28T00:00"), at("2027-03-28T12:00"))
     assert [(s.start.isoformat(), s.duration) for s in march] == [
         ("2027-03-27T09:00:00+01:00", timedelta(hours=23)),
@@ -179,13 +180,13 @@ def test_shifts_are_whole_and_last_23_or_25_hours_on_dst_days():
     ]
 
 
-def test_unknown_override_targets_are_ignored_and_listed():
+def test_unknown_override_targets_are_ignored_and_listed() -> None:
     stray = Override("support", "tertiary", "dave", at("2026-12-01T00:00"), at("2026-12-02T00:00"))
     sched = schedule(PRIMARY, overrides=(stray,))
     assert sched.ignored == (stray,)
     assert holders(sched, "2026-12-01T12:00")[0][1] == "bob"
 
 
-def test_naive_instants_are_refused():
+def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         schedule(PRIMARY).who("support", datetime(2026, 12, 1))

@@ -54,7 +54,7 @@ def cases(draw: st.DrawFn) -> tuple[Schedule, Rotation]:
 
 @settings(max_examples=300, deadline=None)
 @given(cases(), instants, st.integers(1, 24 * 120))
-def test_shifts_tile_time_without_gap_or_overlap(case: tuple[Schedule, Rotation], start: datetime, hours: int):
+def test_shifts_tile_time_without_gap_or_overlap(case: tuple[Schedule, Rotation], start: datetime, hours: int) -> None:
     schedule, rotation = case
     end = start + timedelta(hours=hours)
     shifts = schedule.shifts("t", start, end)
@@ -73,7 +73,8 @@ def test_shifts_tile_time_without_gap_or_overlap(case: tuple[Schedule, Rotation]
 
 @settings(max_examples=300, deadline=None)
 @given(cases(), instants)
-def test_every_instant_is_in_exactly_one_shift_and_who_agrees(case: tuple[Schedule, Rotation], moment: datetime):
+def test_every_instant_is_in_exactly_one_shift_and_who_agrees(case: tuple[Schedule, Rotation],
+                                                              moment: datetime) -> None:
     schedule, rotation = case
     around = schedule.shifts("t", moment - timedelta(days=70), moment + timedelta(days=70))
     holding = [s for s in around if s.start.timestamp() <= moment.timestamp() < s.end.timestamp()]
@@ -93,7 +94,7 @@ def test_every_instant_is_in_exactly_one_shift_and_who_agrees(case: tuple[Schedu
 
 @settings(max_examples=200, deadline=None)
 @given(cases(), instants)
-def test_until_is_the_next_change_point(case: tuple[Schedule, Rotation], moment: datetime):
+def test_until_is_the_next_change_point(case: tuple[Schedule, Rotation], moment: datetime) -> None:
     schedule, _ = case
     status = schedule.who("t", moment)
     if not status.chain:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from astreinte.domain.calendar import HolidayCalendar, HolidaySettings
+from astreinte.adapters.holidays import HolidayCalendar, HolidaySettings
 from astreinte.domain.hours import HoursRule, WeekHours, Window
 from astreinte.domain.timesplit import Calendar, covered, intersect, merge, split, subtract
 
@@ -25,7 +25,7 @@ def calendar(subdivision: str | None = None) -> Calendar:
     return Calendar(PARIS, HolidayCalendar(HolidaySettings("FR", subdivision)))
 
 
-def test_a_whole_month_with_dst_easter_monday_and_good_friday():
+def test_a_whole_month_with_dst_easter_monday_and_good_friday() -> None:
     # 31 days, one of 23 h: 743 h. 22 weekdays (23 Mon-Fri minus Easter Monday), 4 Saturdays,
     # 4 Sundays (the 28th has 23 h), 1 holiday. A weekday or Saturday has 9 h of night
     # (00-06, 21-24); the rest of a weekday is weekday (15 h), of a Saturday, saturday (15 h).
@@ -42,7 +42,7 @@ def test_a_whole_month_with_dst_easter_monday_and_good_friday():
     assert sum(split(calendar("57"), month).values()) == 743 * H
 
 
-def test_the_night_of_the_autumn_change_lasts_one_hour_more():
+def test_the_night_of_the_autumn_change_lasts_one_hour_more() -> None:
     # Saturday 24 -> Sunday 25 October 2026: 21:00-24:00 night, then the Sunday (25 h day) until 06:00 = 7 h.
     totals = split(calendar(), [(at("2026-10-24T21:00"), at("2026-10-25T06:00"))])
     assert totals == {"weekday": 0, "night": 3 * H, "saturday": 0, "sunday": 7 * H, "holiday": 0}
@@ -53,17 +53,17 @@ def test_the_night_of_the_autumn_change_lasts_one_hour_more():
     ("2026-11-14T05:00", "2026-11-14T22:00", {"night": 2 * H, "saturday": 15 * H}),
     ("2026-11-13T20:30", "2026-11-13T21:30", {"weekday": 1800, "night": 1800}),
 ])
-def test_kinds_and_precedence(start: str, end: str, expected: dict[str, int]):
+def test_kinds_and_precedence(start: str, end: str, expected: dict[str, int]) -> None:
     totals = split(calendar(), [(at(start), at(end))])
     assert {k: v for k, v in totals.items() if v} == expected
 
 
-def test_a_configured_night_window():
+def test_a_configured_night_window() -> None:
     late = Calendar(PARIS, night=Window.parse("22:00-07:00"))
     assert split(late, [(at("2026-11-10T21:00"), at("2026-11-10T23:00"))])["night"] == H
 
 
-def test_span_algebra():
+def test_span_algebra() -> None:
     a = [(at("2026-11-10T08:00"), at("2026-11-10T12:00")), (at("2026-11-10T11:00"), at("2026-11-10T13:00"))]
     assert merge(a) == [(at("2026-11-10T08:00"), at("2026-11-10T13:00"))]
     b = [(at("2026-11-10T09:00"), at("2026-11-10T10:00"))]
@@ -72,7 +72,7 @@ def test_span_algebra():
     assert intersect(a, b) == b
 
 
-def test_covered_work_hours_skip_public_holidays():
+def test_covered_work_hours_skip_public_holidays() -> None:
     work = WeekHours((HoursRule("weekdays", (Window.parse("08:30-17:30"),)),))
     spans = covered(calendar(), work, at("2026-11-10T00:00"), at("2026-11-13T00:00"), holidays_off=True)
     assert spans == [(at("2026-11-10T08:30"), at("2026-11-10T17:30")),

@@ -1,15 +1,20 @@
-"""Notices sent by the daemon (hand-off reminders, offline-phone alerts): what went out, to whom, when.
+"""Notices sent to people: what went out, to whom, when, and whether the channel took it.
 
-The watch reads back the reminders of the last day at start, so a daemon restarted in the hour
-before a hand-off does not remind the same person twice.
+* ``notices``: the daemon's hand-off reminders and offline-phone alerts. The watch reads back
+  the reminders of the last day at start, so a daemon restarted in the hour before a hand-off
+  does not remind the same person twice.
+* ``publication_notices`` (append-only): per publication and person, each notice of what
+  changed for them, the channel, the recipients and the channel's reply (R3121-3: the schedule
+  is communicated "by any means giving a date certain").
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from astreinte.domain.errors import StoreError
@@ -45,3 +50,56 @@ def listing(db: Database, since: datetime | None = None) -> list[dict[str, Any]]
     for row in rows:
         row["results"] = json.loads(row["results"] or "{}")
     return [row for row in rows if since is None or datetime.fromisoformat(row["sent_at"]) >= since]
+
+
+# -- publication notices: what each person was told of a publication (the legal proof) ---------------
+
+NO_CHANNEL = "none"          # the row saying no channel is configured: astreinte told nobody
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notice of a publication sent to one person through one channel, and the channel's answer."""
+
+    publication: int
+    person: str
+    channel: str               # email | webhook
+    recipients: tuple[str, ...]
+    sent_at: datetime
+    accepted: bool
+    reply: str                 # the SMTP server's reply, the HTTP status, or why it was not sent
+    short_notice: bool = False
+    subject: str = ""
+
+
+def create_publication_tables(db: Database) -> None:
+    db.table("publication_notices").create(
+        {"id": int, "publication": int, "person": str, "channel": str, "recipients": str, "sent_at": str,
+         "accepted": int, "reply": str, "short_notice": int, "subject": str},
+        pk="id", foreign_keys=[("publication", "publications", "id")])
+    db.table("publication_notices").create_index(["publication", "person"])
+
+
+def add_deliveries(db: Database, deliveries: Iterable[Delivery]) -> None:
+    try:
+        db.conn.executemany(
+            "INSERT INTO publication_notices (publication, person, channel, recipients, sent_at, accepted, reply,"
+            " short_notice, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(d.publication, d.person, d.channel, json.dumps(list(d.recipients)),
+              d.sent_at.astimezone(UTC).isoformat(timespec="seconds"), int(d.accepted), d.reply,
+              int(d.short_notice), d.subject) for d in deliveries])
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot record the publication notices: {exc}") from exc
+
+
+def deliveries(conn: sqlite3.Connection, publications: Iterable[int]) -> list[Delivery]:
+    """The notices sent for these publications, in the order they were sent."""
+    numbers = list(publications)
+    if not numbers:
+        return []
+    rows = conn.execute(
+        "SELECT publication, person, channel, recipients, sent_at, accepted, reply, short_notice, subject"
+        f" FROM publication_notices WHERE publication IN ({','.join('?' * len(numbers))}) ORDER BY id",
+        numbers).fetchall()
+    return [Delivery(int(number), str(person), str(channel), tuple(json.loads(recipients or "[]")),
+                     datetime.fromisoformat(sent_at), bool(accepted), str(reply or ""), bool(short), str(subject or ""))
+            for number, person, channel, recipients, sent_at, accepted, reply, short, subject in rows]

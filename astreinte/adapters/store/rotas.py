@@ -7,8 +7,9 @@ Publishing the same content again records nothing: no publication row, no change
 unless the window has grown (once a month) and newly covered assignments appear.
 
 Instants are stored as UTC ISO-8601 text (``2026-12-24T17:00:00+00:00``), which sorts.
-This module reads with plain ``sqlite3`` where it can (``read_active_overrides`` is what
-``astreinte who`` uses) so the CLI does not pay for importing sqlite-utils.
+This module reads with plain ``sqlite3`` where it can so the CLI does not pay for importing
+sqlite-utils; the overrides rows are read by ``astreinte.adapters.override_rows``, which
+``astreinte who`` imports without the store.
 """
 
 from __future__ import annotations
@@ -20,21 +21,26 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from astreinte.adapters.override_rows import OVERRIDE_COLUMNS, unstamp
+from astreinte.adapters.override_rows import active_overrides as active_overrides
+from astreinte.adapters.override_rows import override_from_row as _override
+from astreinte.adapters.override_rows import read_active_overrides as read_active_overrides
+from astreinte.adapters.store import agenda
+from astreinte.domain.agenda import shifts_of
 from astreinte.domain.errors import StoreError
 from astreinte.domain.hours import WeekHours
-from astreinte.domain.publication import Assignment, Change, assignments, diff, horizon
+from astreinte.domain.publication import Assignment, Change, assignments_of, diff, horizon
 from astreinte.domain.rota import Override
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from astreinte.config import Config
+    from astreinte.domain.schedule import Schedule
 
 DEFAULT_HORIZON_MONTHS = 13
-OVERRIDE_COLUMNS = "id, team, layer, person, start, end, reason"
 
 
 @dataclass(frozen=True)
@@ -49,14 +55,11 @@ class Publication:
     horizon_start: datetime
     horizon_end: datetime
     changes: tuple[Change, ...]
+    reason: str = ""          # why it was published (exceptional circumstances of a short notice)
 
 
 def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def unstamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @contextmanager
@@ -127,30 +130,37 @@ def content_hash(document: dict[str, Any]) -> tuple[str, str]:
 
 
 def publish(
-    db: Database, config: Config, at: datetime, *, source: str, author: str = "",
+    db: Database, config: Config, at: datetime, *, source: str, author: str = "", reason: str = "",
     months: int = DEFAULT_HORIZON_MONTHS,
 ) -> Publication | None:
-    """Inside an open transaction: record what changed for whom, or nothing if nothing did."""
+    """Inside an open transaction: record what changed for whom, or nothing if nothing did.
+
+    The calendar events of the window are brought up to date too (``store.agenda``)."""
     at = at.replace(microsecond=0)
     cli = active_overrides(db.conn)
     end = horizon(at, config.timezone, months)
     document = rota_document(config, cli)
     text, digest = content_hash(document)
-    last = db.execute("SELECT content_hash, horizon_end FROM publications ORDER BY id DESC LIMIT 1").fetchone()
+    last = db.execute("SELECT content_hash, horizon_end, id FROM publications ORDER BY id DESC LIMIT 1").fetchone()
+    schedule = config.schedule(cli)
     if last is not None and last[0] == digest and last[1] == stamp(end):
+        _calendar_once(db, config, schedule, at, end, int(last[2]))
         return None      # same content, same window: the assignments cannot differ
-    new = assignments(config.schedule(cli), at, end)
+    pieces = shifts_of(schedule, config.teams, at, end)
+    new = assignments_of(pieces)
     changes = diff(published_shifts(db.conn), new, at, end)
     if not changes and last is not None and last[0] == digest:
+        _calendar_once(db, config, schedule, at, end, int(last[2]))
         return None
     _replace_rota(db, document)
     added = sum(change.kind == "added" for change in changes)
     cursor = db.execute(
         "INSERT INTO publications (at, source, author, content_hash, horizon_start, horizon_end, added, removed,"
-        " content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [stamp(at), source, author, digest, stamp(at), stamp(end), added, len(changes) - added, text],
+        " content, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [stamp(at), source, author, digest, stamp(at), stamp(end), added, len(changes) - added, text, reason],
     )
     number = int(cursor.lastrowid or 0)
+    agenda.refresh(db, pieces, at, end, number)
     db.conn.executemany(
         "INSERT INTO publication_changes (publication, person, team, layer, change, start, end)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -161,7 +171,14 @@ def publish(
         "INSERT INTO published_shifts (team, layer, person, start, end, override, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(a.team, a.layer, a.person, stamp(a.start), stamp(a.end), int(a.override), a.reason) for a in new],
     )
-    return Publication(number, at, source, author, digest, at, end, tuple(changes))
+    return Publication(number, at, source, author, digest, at, end, tuple(changes), reason)
+
+
+def _calendar_once(db: Database, config: Config, schedule: Schedule, at: datetime, end: datetime,
+                   publication: int) -> None:
+    """A database published before calendars were stored gets its events at the next load."""
+    if agenda.is_empty(db.conn):
+        agenda.refresh(db, shifts_of(schedule, config.teams, at, end), at, end, publication)
 
 
 def _replace_rota(db: Database, document: dict[str, Any]) -> None:
@@ -187,30 +204,6 @@ def _replace_rota(db: Database, document: dict[str, Any]) -> None:
     db.table("rota_overrides").insert_all(o for o in document["overrides"] if o["id"].startswith("config:"))
 
 
-def active_overrides(conn: sqlite3.Connection) -> tuple[Override, ...]:
-    """CLI overrides not removed, oldest first (so the newest wins an overlap)."""
-    rows = conn.execute(f"SELECT {OVERRIDE_COLUMNS} FROM overrides WHERE removed_at IS NULL ORDER BY id")
-    return tuple(_override(row) for row in rows)
-
-
-def read_active_overrides(path: Path) -> tuple[Override, ...]:
-    """The CLI overrides of the database at ``path``, read-only; () if it does not exist yet."""
-    if not path.exists():
-        return ()
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from exc
-    try:
-        return active_overrides(conn)
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return ()
-        raise StoreError(f"cannot read {path}: {exc}") from exc
-    finally:
-        conn.close()
-
-
 def all_overrides(conn: sqlite3.Connection) -> list[tuple[Override, dict[str, str | None]]]:
     """Every CLI override, removed ones too, with its audit columns."""
     rows = conn.execute(
@@ -218,11 +211,6 @@ def all_overrides(conn: sqlite3.Connection) -> list[tuple[Override, dict[str, st
     ).fetchall()
     keys = ("author", "created_at", "removed_at", "removed_by")
     return [(_override(row[:7]), dict(zip(keys, row[7:], strict=True))) for row in rows]
-
-
-def _override(row: Sequence[Any]) -> Override:
-    number, team, layer, person, start, end, reason = row
-    return Override(team, layer, person, unstamp(start), unstamp(end), reason or "", f"cli:{number}", "cli")
 
 
 def published_shifts(conn: sqlite3.Connection) -> list[Assignment]:
@@ -254,10 +242,11 @@ def mark_removed(db: Database, number: int, at: datetime, author: str) -> Overri
 
 def publications(conn: sqlite3.Connection, limit: int | None = None) -> list[Publication]:
     """The publication log, newest first, each with its changes."""
-    query = "SELECT id, at, source, author, content_hash, horizon_start, horizon_end FROM publications ORDER BY id DESC"
+    query = ("SELECT id, at, source, author, content_hash, horizon_start, horizon_end, reason FROM publications"
+             " ORDER BY id DESC")
     rows = conn.execute(query + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
     result = []
-    for number, at, source, author, digest, start, end in rows:
+    for number, at, source, author, digest, start, end, reason in rows:
         changes = conn.execute(
             "SELECT person, team, layer, change, start, end FROM publication_changes WHERE publication = ?"
             " ORDER BY person, start",
@@ -266,5 +255,6 @@ def publications(conn: sqlite3.Connection, limit: int | None = None) -> list[Pub
         result.append(Publication(
             number, unstamp(at), source, author or "", digest, unstamp(start), unstamp(end),
             tuple(Change(p, t, la, kind, unstamp(s), unstamp(e)) for p, t, la, kind, s, e in changes),
+            reason or "",
         ))
     return result

@@ -94,3 +94,63 @@ def m004_notices(db: Database) -> None:
     from astreinte.adapters.store import notices
 
     notices.create_tables(db)
+
+
+@MIGRATIONS()
+def m005_publication_notices(db: Database) -> None:
+    """The reason of a publication, what each person was told of it (``store.notices``), the calendar
+    events as published (``store.agenda``), and the page hashes printed on statements."""
+    from astreinte.adapters.store import agenda, notices
+
+    db.table("publications").add_column("reason", str)
+    notices.create_publication_tables(db)
+    append_only(db, "publication_notices")
+    agenda.create_tables(db)
+    db.table("statements").add_column("page_hashes", str)
+
+
+@MIGRATIONS()
+def m006_web(db: Database) -> None:
+    """The web console: users, sessions, feed and API tokens, swap requests (``store.accounts``)."""
+    from astreinte.adapters.store import accounts
+
+    accounts.create_tables(db)
+
+
+@MIGRATIONS()
+def m007_message_lifecycle(db: Database) -> None:
+    """The message lifecycle: states, who heard and acknowledged, callouts, PBX imports (``store.messages``)."""
+    from astreinte.adapters.store import messages
+
+    messages.create_tables(db)
+
+
+@MIGRATIONS()
+def m008_service(db: Database) -> None:
+    """The service line: PINs, announcements recorded by phone, its log (``store.service``)."""
+    from astreinte.adapters.store import service
+
+    service.create_tables(db)
+    append_only(db, "service_events")
+
+
+@MIGRATIONS()
+def m009_known_callers(db: Database) -> None:
+    """The known caller of each call (``callers:``, ``domain/callers.py``)."""
+    db.table("calls").add_column("customer", str)
+
+
+@MIGRATIONS()
+def m010_customers(db: Database) -> None:
+    """The known callers imported from CSV (``store.customers``)."""
+    from astreinte.adapters.store import customers
+
+    customers.create_tables(db)
+
+
+@MIGRATIONS()
+def m011_customer_pins(db: Database) -> None:
+    """The imported customers' PINs, kept in plain text before: hashed (argon2id, ``store.customers``)."""
+    from astreinte.adapters.store import customers
+
+    customers.hash_plain_pins(db)

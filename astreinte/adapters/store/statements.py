@@ -9,8 +9,10 @@ L3245-1).
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,10 @@ class StoredStatement:
     content_hash: str
     created_at: str
     content: bytes
+    page_hashes: Mapping[str, str] = field(default_factory=dict)   # person -> hash printed on their page
+
+
+COLUMNS = "id, month, person, format, content_hash, created_at, content, page_hashes"
 
 
 def create_tables(db: Database) -> None:
@@ -42,7 +48,7 @@ def digest(content: bytes) -> str:
 
 
 def save(db: Database, month: str, person: str, fmt: str, content: bytes, profile: str,
-         at: datetime) -> tuple[StoredStatement, bool]:
+         at: datetime, page_hashes: Mapping[str, str]) -> tuple[StoredStatement, bool]:
     """The stored statement and whether it is new (False: these exact bytes were already kept)."""
     sha = digest(content)
     existing = find(db.conn, month, person, fmt, sha)
@@ -51,7 +57,7 @@ def save(db: Database, month: str, person: str, fmt: str, content: bytes, profil
     table = db.table("statements")
     table.insert({"month": month, "person": person, "format": fmt, "content_hash": sha,
                   "created_at": at.astimezone(UTC).isoformat(timespec="seconds"), "profile": profile,
-                  "content": content})
+                  "content": content, "page_hashes": json.dumps(dict(page_hashes), sort_keys=True)})
     stored = find(db.conn, month, person, fmt, sha)
     assert stored is not None
     return stored, True
@@ -59,8 +65,7 @@ def save(db: Database, month: str, person: str, fmt: str, content: bytes, profil
 
 def find(conn: sqlite3.Connection, month: str, person: str, fmt: str, sha: str | None = None) -> StoredStatement | None:
     """The latest statement kept for month/person/format (with that hash, if given)."""
-    sql = "SELECT id, month, person, format, content_hash, created_at, content FROM statements " \
-          "WHERE month = ? AND person = ? AND format = ?"
+    sql = f"SELECT {COLUMNS} FROM statements WHERE month = ? AND person = ? AND format = ?"
     args: list[str] = [month, person, fmt]
     if sha is not None:
         sql += " AND content_hash = ?"
@@ -70,14 +75,20 @@ def find(conn: sqlite3.Connection, month: str, person: str, fmt: str, sha: str |
 
 
 def history(conn: sqlite3.Connection, month: str | None = None) -> list[StoredStatement]:
-    sql = "SELECT id, month, person, format, content_hash, created_at, content FROM statements"
+    sql = f"SELECT {COLUMNS} FROM statements"
     args = [] if month is None else [month]
     rows = conn.execute(sql + (" WHERE month = ?" if month else "") + " ORDER BY id", args).fetchall()
     return [_stored(row) for row in rows]
 
 
+def by_id(conn: sqlite3.Connection, number: int) -> StoredStatement | None:
+    row = conn.execute(f"SELECT {COLUMNS} FROM statements WHERE id = ?", [number]).fetchone()
+    return None if row is None else _stored(row)
+
+
 def _stored(row: tuple[object, ...]) -> StoredStatement:
-    number, month, person, fmt, sha, created, content = row
+    number, month, person, fmt, sha, created, content, pages = row
     assert isinstance(content, bytes | str)
     return StoredStatement(int(str(number)), str(month), str(person), str(fmt), str(sha), str(created),
-                           content if isinstance(content, bytes) else content.encode())
+                           content if isinstance(content, bytes) else content.encode(),
+                           json.loads(str(pages)) if pages else {})

@@ -1,0 +1,236 @@
+"""Pumping one pure call flow (an inbound ``CallFlow``, an outbound ``CalloutFlow``) in a task of its own.
+
+    router ──ARI event──▶ feed() ──from_ari──▶ queue ──▶ flow.handle(event, now) ──▶ commands
+    commands ──▶ ARI requests (here), the store and the notifier (the driver of each flow) ──▶ completions
+    no event before flow.deadline ──▶ TimerExpired;   the runtime failing, or stopping ──▶ flow.abort
+
+The pump never decides anything about the call: it carries out the ARI commands every flow shares
+(``_do``), turns a refused request into ``RequestFailed``, and routes the call's channels to itself
+while they live. Each driver adds the commands only its flow has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from astreinte.adapters.ari import AriError
+from astreinte.adapters.clock import Clock
+from astreinte.domain import hunt_events as h
+from astreinte.domain.calls import commands as c
+from astreinte.domain.calls import events as e
+from astreinte.domain.errors import LinkError
+from astreinte.wire import ari_events as a
+
+if TYPE_CHECKING:
+    from astreinte.runtime.ports import CallAri
+
+log = logging.getLogger("astreinte.call")
+
+Presence = h.PhoneRegistered | h.PhoneUnregistered | h.PersonEngaged | h.PersonReleased
+Engaged = Callable[[str, str, bool], None]
+
+
+class Fed(Protocol):
+    """What the router hands a channel's events to."""
+
+    @property
+    def id(self) -> str: ...
+    def feed(self, event: a.Event | Presence) -> None: ...
+    def lost(self, channel: str, *, left: bool) -> None: ...
+
+
+Register = Callable[[str, "Fed | None"], None]
+
+
+class Flow(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def deadline(self) -> datetime | None: ...
+    def start(self, now: datetime) -> Sequence[Any]: ...
+    def handle(self, event: Any, now: datetime) -> Sequence[Any]: ...
+    def abort(self, why: str, now: datetime) -> Sequence[Any]: ...
+
+
+F = TypeVar("F", bound=Flow)
+
+
+class Pump(Generic[F]):
+    failed = "call %s: failed (%s)"         # the operator's log line when the runtime fails mid-call
+
+    def __init__(self, flow: F, *, ari: CallAri, clock: Clock, register: Register, engaged: Engaged,
+                 originator: str | None = None) -> None:
+        self.flow = flow
+        self.id = flow.id
+        self.ari, self.clock = ari, clock
+        self._register, self._engaged, self._originator = register, engaged, originator
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._last: a.Event | None = None
+        self._leases: set[asyncio.Task[None]] = set()   # lease renewals in flight: cancelled at the end
+        self._lease_tail: dict[str, asyncio.Task[None]] = {}   # a channel's last lease: the next one waits
+        self._queued: set[asyncio.Task[Any]] = set()           # leases not sent yet: dropped at the end
+
+    def feed(self, event: a.Event | Presence) -> None:
+        """An ARI event about one of this call's channels, or a presence fact from the router.
+
+        An event equal to the previous one (same type, channel, digit, timestamp to the millisecond) is
+        the same event told twice: in the lab, one SIP INFO key on a callout leg reached the daemon as two
+        identical ``ChannelDtmfReceived`` (most likely the app's own subscription plus ``endpoint:PJSIP``),
+        and one key pressed must not count twice."""
+        if not isinstance(event, a.Event):
+            self.queue.put_nowait(event)
+            return
+        if event == self._last:
+            return
+        self._last = event
+        fact = e.from_ari(event)
+        if fact is None:
+            return
+        if isinstance(fact, e.ChannelGone) and fact.channel != self.id:
+            self._register(fact.channel, None)         # a leg is gone: its events stop coming here
+        self.queue.put_nowait(fact)
+
+    def lost(self, channel: str, *, left: bool) -> None:
+        """One of this call's channels ended (``left``: it left the app) while events could not come."""
+        if channel != self.id:
+            self._register(channel, None)
+        self.queue.put_nowait(e.ChannelLeft(channel) if left else e.ChannelGone(channel, 0, "gone while ARI was down"))
+
+    async def run(self) -> None:
+        try:
+            await self._execute(self.flow.start(self.clock()))
+            while not self.flow.finished:
+                event = await self._next()
+                await self._execute(self.flow.handle(event, self.clock()))
+        except asyncio.CancelledError:
+            await self._abort("daemon stopping")
+            raise
+        except Exception as exc:
+            log.exception(self.failed, self.id, exc)
+            await self._abort(type(exc).__name__)
+        finally:
+            await self._cleanup()
+
+    async def _next(self) -> Any:
+        deadline = self.flow.deadline
+        timeout = None if deadline is None else max(0.0, (deadline - self.clock()).total_seconds())
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.queue.get()
+        except TimeoutError:
+            return h.TimerExpired()
+
+    async def _execute(self, commands: Sequence[Any]) -> None:
+        i = 0
+        while i < len(commands):
+            if isinstance(commands[i], c.Originate):     # ringall: every phone at once, not one after another
+                j = i
+                while j < len(commands) and isinstance(commands[j], c.Originate):
+                    j += 1
+                await asyncio.gather(*(self._carry_out(command) for command in commands[i:j]))
+                i = j
+            elif isinstance(lease := commands[i], c.Lease):
+                # Asterisk applies it on the channel's thread, after the prompt it may be playing: never
+                # wait for it, but the prompt it was moved past (``Lease.cover``) waits for it a moment
+                # a channel's leases reach Asterisk in order: concurrent requests may land the other way
+                # round, and a renewal landing after the longer lease before a prompt would cut the prompt
+                task = asyncio.ensure_future(self._lease_after(self._lease_tail.get(lease.channel), lease))
+                self._lease_tail[lease.channel] = task
+                self._leases.add(task)
+                task.add_done_callback(self._leases.discard)
+                following = commands[i + 1] if i + 1 < len(commands) else None
+                if isinstance(following, (c.Play, c.Record)) and c.channel_of(following, self.id) == lease.channel:
+                    await self._lease_landed(lease.channel)
+                i += 1
+            else:
+                await self._carry_out(commands[i])
+                i += 1
+
+    async def _lease_landed(self, channel: str, timeout: float = 1.0) -> None:
+        """Wait (a moment) for the lease in flight on ``channel``: a prompt started before it lands holds
+        it back until the prompt ends, and the lease before may end first (the first lease: 3 s)."""
+        tail = self._lease_tail.get(channel)
+        if tail is not None and not tail.done():
+            await asyncio.wait([tail], timeout=timeout)
+
+    async def _lease_after(self, previous: asyncio.Task[None] | None, lease: c.Lease) -> None:
+        me = asyncio.current_task()
+        if previous is not None and not previous.done() and me is not None:
+            self._queued.add(me)
+            try:
+                await asyncio.wait([previous])
+            finally:
+                self._queued.discard(me)
+        await self._carry_out(lease)
+        if self._lease_tail.get(lease.channel) is asyncio.current_task():
+            del self._lease_tail[lease.channel]
+
+    async def _carry_out(self, command: Any) -> None:
+        try:
+            await self._do(command)
+        except LinkError as exc:
+            # 404/422 (``Channel not in Stasis application``): hung up, or taken back by the dialplan
+            gone = (isinstance(exc, AriError) and exc.status in (404, 422) and isinstance(command, c.Command)
+                    and c.channel_of(command, self.id) is not None)
+            if isinstance(command, c.Lease) and not gone:     # a renewal behind a long prompt times out
+                log.info("call %s: lease of %s not confirmed: %s", self.id, command.channel, exc)
+            elif not gone and not isinstance(command, (c.Hangup, c.StopPlayback, c.DestroyBridge, c.Ringback)):
+                log.warning("call %s: %s failed: %s", self.id, type(command).__name__, exc)
+            if isinstance(command, c.Command):
+                self.queue.put_nowait(e.RequestFailed(command, str(exc), gone=gone))
+
+    async def _do(self, command: Any) -> None:
+        """The ARI commands every flow shares; a driver handles its flow's others first."""
+        ari = self.ari
+        match command:
+            case c.Play(channel=channel, media=media, playback=playback):
+                await ari.play(channel, media, playback)
+            case c.StopPlayback(playback=playback):
+                await ari.stop_playback(playback)
+            case c.Originate(leg=leg, endpoint=endpoint, caller_id=caller_id, timeout=timeout):
+                self._register(leg, self)
+                await ari.originate(leg, endpoint, app_args=f"leg,{self.id}", caller_id=caller_id,
+                                    originator=self._originator, timeout=timeout,
+                                    variables=self._leg_variables(timeout))
+            case c.Hangup(channel=channel):
+                await ari.hangup(channel)
+            case c.Bridge(bridge=bridge, channels=channels):
+                await ari.create_bridge(bridge)
+                await ari.add_to_bridge(bridge, *channels)
+            case c.DestroyBridge(bridge=bridge):
+                await ari.destroy_bridge(bridge)
+            case c.Engaged(person=person, talking=talking):
+                self._engaged(person, self.id, talking)
+            case c.Trace(text=text, level=level):
+                log.log(logging.WARNING if level == "warning" else logging.INFO, "call %s: %s", self.id, text)
+
+    def _leg_variables(self, timeout: int) -> dict[str, str] | None:
+        """Channel variables of an originated leg (an inbound call leases its legs: ``driver``)."""
+        return None
+
+    async def _abort(self, why: str) -> None:
+        with contextlib.suppress(LinkError, asyncio.CancelledError):
+            await self._execute(self.flow.abort(why, self.clock()))
+
+    async def _cleanup(self) -> None:
+        """Let the lease renewals in flight end (briefly), stop routing the call's channels here (a
+        driver adds its own clean-up)."""
+        for queued in list(self._queued):       # the call is over: a lease not sent yet is not needed
+            queued.cancel()
+        if self._leases:
+            await asyncio.wait(list(self._leases), timeout=5)
+        for lease in self._leases:
+            lease.cancel()
+        for channel in (*self.channels(), self.id):
+            self._register(channel, None)
+
+    def channels(self) -> Sequence[str]:
+        """The channels the flow created (its legs)."""
+        return ()

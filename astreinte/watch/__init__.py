@@ -1,1 +1,0 @@
-"""Coroutines the daemon runs beside the calls, watching the outside world (softphones...)."""
