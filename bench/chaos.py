@@ -10,8 +10,11 @@ an Asterisk restart, the ARI port closed for 15 s, the AMI port closed for 15 s,
 edit written in two halves (the first ending after the first team).
 
 Callers (sipp, one unique caller number per call): 60 % call the support line (three people who
-answer), 10 % the voicemail line (nobody answers: a message), 15 % a slow line (the person answers
-after 25 s, the caller gives up after 5 s), 15 % are on the block list. At the end each call is:
+answer after 300 ms and end the conversation 3.5 s later; the caller waits up to 12 s after being
+answered for someone: the issue's 5 s for the PBX tiers to take a caller from a dead or frozen
+daemon, plus their ring), 10 % the voicemail line (nobody answers: a message), 15 % a slow line (the
+person answers after 25 s, the caller gives up 5 s after the answer), 15 % are on the block list.
+At the end each call is:
 
     answered      Asterisk bridged the caller with a phone (the daemon's bridge or a PBX tier's Dial)
     message       a message recorded: listed by ``astreinte messages``, or a PBX tier's Record() file
@@ -57,8 +60,11 @@ from tests.helpers.daemon import lab_config  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 FAULTS = ("kill9", "sigstop", "asterisk_restart", "ari_closed", "ami_closed", "config_halves")
-PHONES = {"alice": (5081, "answer", 300), "bob": (5082, "answer", 300), "reception": (5085, "answer", 300),
+# name: (port, behaviour, ring ms); the support people answer after 300 ms and hang up 3.5 s later
+PHONES = {"alice": (5081, "talk", 300), "bob": (5082, "talk", 300), "reception": (5085, "talk", 300),
           "carol": (5083, "noanswer", 500), "dave": (5084, "answer", 25000)}
+TALK_MS = 3500          # a support conversation: ended by the person who answered
+PATIENCE_MS = {"support": 12000, "voicemail": 12000, "other": 5000}   # how long a caller stays after the answer
 
 
 def layer(name: str, person: str) -> str:
@@ -191,9 +197,9 @@ def plan(count: int, rng: random.Random) -> list[Call]:
 
 async def callers(calls: list[Call], minutes: float, work: Path) -> list[Sipp]:
     """Three sipp callers (the trunk identifies ports 5070, 5072, 5073), each its share of the rate."""
-    groups = {"support": ([c for c in calls if c.kind == "support"], 5070, 4000, False),
-              "voicemail": ([c for c in calls if c.kind == "voicemail"], 5072, 12000, True),
-              "other": ([c for c in calls if c.kind in ("slow", "blocked")], 5073, 5000, False)}
+    groups = {"support": ([c for c in calls if c.kind == "support"], 5070, PATIENCE_MS["support"], False),
+              "voicemail": ([c for c in calls if c.kind == "voicemail"], 5072, PATIENCE_MS["voicemail"], True),
+              "other": ([c for c in calls if c.kind in ("slow", "blocked")], 5073, PATIENCE_MS["other"], False)}
     started = []
     for name, (group, port, hold, media) in groups.items():
         if not group:
@@ -304,7 +310,8 @@ async def chaos(count: int, minutes: float, every: float, seed: int, faults: tup
             await gate.open()
         watcher = Watcher()
         watching = asyncio.create_task(watcher.run())
-        ringing = [await phones.phone(name, port, kind, work, ring_ms=ring, calls=count * 2)
+        ringing = [await phones.phone(name, port, "keys" if kind == "talk" else kind, work, ring_ms=ring,
+                                      calls=count * 2, hang_up_ms=TALK_MS if kind == "talk" else None)
                    for name, (port, kind, ring) in PHONES.items()]
         async with Supervisor(config, work) as systemd:
             await asyncio.sleep(3)
