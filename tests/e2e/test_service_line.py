@@ -180,6 +180,8 @@ async def test_softphone_takes_the_on_call_for_two_hours(
         mark = proc.mark
         await press(zoe, "2")                        # take the on-call
         await asyncio.sleep(1.0)
+        await press(zoe, "1")                        # the front line (her own layer is the backup)
+        await asyncio.sleep(1.0)
         await press(zoe, "2#")                       # for 2 hours
         await proc.wait_for_line("zoe took support/primary until", timeout=15, since=mark)
         assert await who_first(config) == "zoe", "who shows zoe at level 1 right after"
@@ -195,8 +197,8 @@ async def test_mobile_with_the_right_pin_takes_the_on_call_until_the_hand_off(
     config = config_for(lab, tmp_path, provisioned[1], port)
     assert "PIN of bob set" in await set_pin(config, "bob", PIN)
     proc: DaemonProcess = await daemon(config)
-    caller = await mobile_call("5399", tmp_path, [*pin_keys(PIN, 3500), (12000, "2"), (3000, "#")],
-                               hold_ms=6000)
+    caller = await mobile_call("5399", tmp_path,     # take the on-call, the front line, until the hand-off
+                               [*pin_keys(PIN, 3500), (12000, "2"), (3000, "1"), (3000, "#")], hold_ms=6000)
     await proc.wait_for_line("bob took support/primary until", timeout=40)
     assert await caller.done(60) == 0, caller.output
     assert await who_first(config) == "bob"
