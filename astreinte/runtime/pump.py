@@ -60,6 +60,7 @@ class Flow(Protocol):
 
 
 F = TypeVar("F", bound=Flow)
+_TOGETHER = (c.Originate, c.Hangup)     # requests of one run sent together (``_together``)
 
 
 class Pump(Generic[F]):
@@ -130,12 +131,8 @@ class Pump(Generic[F]):
     async def _execute(self, commands: Sequence[Any]) -> None:
         i = 0
         while i < len(commands):
-            if isinstance(commands[i], c.Originate):     # ringall: every phone at once, not one after another
-                j = i
-                while j < len(commands) and isinstance(commands[j], c.Originate):
-                    j += 1
-                await asyncio.gather(*(self._carry_out(command) for command in commands[i:j]))
-                i = j
+            if isinstance(commands[i], _TOGETHER):
+                i = await self._together(commands, i)
             elif isinstance(lease := commands[i], c.Lease):
                 # Asterisk applies it on the channel's thread, after the prompt it may be playing: never
                 # wait for it, but the prompt it was moved past (``Lease.cover``) waits for it a moment
@@ -152,6 +149,34 @@ class Pump(Generic[F]):
             else:
                 await self._carry_out(commands[i])
                 i += 1
+
+    async def _together(self, commands: Sequence[Any], i: int) -> int:
+        """A run of originates (ringall: every phone at once) or of hangups (the other legs of a hunt,
+        every phone of a ringall) from ``commands[i]``, their step lines between them: the requests are
+        written in one loop turn, the lines logged after, and the run is done when every request is.
+        One request after another, each phone would ring only once Asterisk had answered for the one
+        before. Returns the index after the run."""
+        kind = type(commands[i])
+        j = i
+        while j < len(commands) and isinstance(commands[j], (kind, c.Trace)):
+            j += 1
+        run = commands[i:j]
+        requests = [command for command in run if isinstance(command, kind)]
+        if len(requests) == 1:
+            for command in run:
+                await self._carry_out(command)
+            return j
+        together = asyncio.gather(*(self._carry_out(command) for command in requests))
+        try:
+            await asyncio.sleep(0)          # each one's task runs to its request written
+            for command in run:
+                if isinstance(command, c.Trace):
+                    await self._carry_out(command)
+            await together
+        except BaseException:
+            together.cancel()
+            raise
+        return j
 
     async def _lease_landed(self, channel: str, timeout: float = 1.0) -> None:
         """Wait (a moment) for the lease in flight on ``channel``: a prompt started before it lands holds

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from astreinte.adapters.ari import AriError, Connected, Disconnected
+from astreinte.config import load
 from astreinte.domain.calls.line import Timings
 from astreinte.domain.calls.record import CallRecord
 from astreinte.runtime.driver import CallDriver
@@ -20,7 +21,7 @@ from astreinte.runtime.router import Router
 from astreinte.runtime.services import Services
 from astreinte.wire import ari_events as a
 from lab.phones import TIMEOUT_FACTOR
-from tests.helpers.calls import PROMPTS, SATURDAY_NOON, example
+from tests.helpers.calls import DATA, PROMPTS, SATURDAY_NOON, example
 from tests.helpers.fakes import FakeAri, FakeStore, LoopClock, channel, no_message, stasis_start
 from tests.helpers.timing import stays, wait_until
 
@@ -146,7 +147,7 @@ async def test_a_reload_mid_call_changes_nothing_for_the_live_call_and_everythin
     await ari.asked_for("play", 2)
     assert [x.details["media"] for x in ari.asked if x.what == "play"] == ["sound:greeting", "sound:new-greeting"]
     calls.dispatch(playback_started(ari, "sound:new-greeting"))
-    [*_, third] = await ari.asked_for("originate", 3)
+    third = (await ari.asked_for("originate", 3))[2]         # then bob's mobile, in the same turn
     assert third.details["endpoint"] == "PJSIP/bob", "the next call sees the new rota"
     for call in (CALLER, "1795000000.2"):
         calls.dispatch(hung_up(call))
@@ -180,6 +181,27 @@ async def test_a_phone_leg_of_a_call_that_is_over_is_hung_up() -> None:
     calls = router(ari)
     calls.dispatch(stasis_start("1795000000.9-L1", "leg", "1795000000.9"))
     assert (await ari.asked_for("hangup"))[0].target == "1795000000.9-L1"
+
+
+async def test_ringall_sends_every_phone_before_asterisk_answered_for_any(tmp_path: Path) -> None:
+    """One originate after another, each phone would ring only once Asterisk had answered for the one
+    before (a few milliseconds each on a loaded PBX); the same for the hangups when the caller leaves."""
+    text = (DATA / "config.example.yaml").read_text().replace("strategy: linear ", "strategy: ringall", 1)
+    (tmp_path / "config.yaml").write_text(text)
+    config = load(tmp_path / "config.yaml", environ={})
+    ari = FakeAri()
+    ari.delays["originate"] = ari.delays["hangup"] = 0.5
+    calls = Router(ari, Services(config, config.schedule(), PROMPTS), LoopClock(SATURDAY_NOON), no_message)
+    await arrive(calls, ari)
+    await ari.asked_for("play")
+    calls.dispatch(playback_started(ari, "sound:greeting"))
+    legs = await ari.asked_for("originate", 2, timeout=0.3)
+    assert {leg.details["endpoint"] for leg in legs} == {"PJSIP/alice", "PJSIP/dave"}, "both levels at once"
+    await asyncio.sleep(0.6)
+    calls.dispatch(hung_up(CALLER))
+    hangups = await ari.asked_for("hangup", 2, timeout=0.3)
+    assert {x.target for x in hangups} == {leg.target for leg in legs}
+    await ended(calls)
 
 
 async def test_a_phone_going_offline_is_skipped_by_the_live_hunt_ringing_it() -> None:

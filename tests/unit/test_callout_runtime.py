@@ -210,8 +210,9 @@ async def test_a_hand_off_calls_the_ending_shifts_messages_out_to_the_incoming_p
     stale = store.store.add_message("1793.1", "support", "", old, 5.0, None, {}, now=old, number="1000")
     assert stale is not None
     await callouts._start_due(handoff + timedelta(seconds=1))
-    (leg,) = await ari.asked_for("originate")
+    leg, *others = await ari.asked_for("originate")            # bob's phones, rung together
     assert leg.details["endpoint"] == "PJSIP/bob", "the incoming person"
+    assert all("alice" not in other.details["endpoint"] for other in others)
     assert stored(store, stale)["state"] == "new" and stored(store, stale)["next_callout_at"] is None
     for going in list(callouts.rounds.values()):
         assert going.task is not None
