@@ -46,7 +46,10 @@ async def test_no_answer_then_second_level(lab: Any, daemon: Any, observer: Obse
     assert await caller.done(30) == 0 and await alice.done(30) == 0 and await bob.done(30) == 0
     ring = (alice.received("CANCEL")[0].at - alice.received("INVITE")[0].at).total_seconds()
     assert 2.8 < ring < 3 + scaled(0.6), f"alice rang {ring:.2f} s, ring_timeout is 3 s"
-    assert bob.received("INVITE")[0].at >= alice.received("CANCEL")[0].at
+    # level by level: bob rings once alice stopped. The daemon has Asterisk hang up her leg before it
+    # originates his, but Asterisk sends her CANCEL from the channel's own thread after that request
+    # returns: seen once, bob's INVITE left 0.6 ms before her CANCEL. Ringing together would be 3 s.
+    assert bob.received("INVITE")[0].at >= alice.received("CANCEL")[0].at - timedelta(milliseconds=50)
     (row,) = await call_log(config)
     assert row["outcome"] == "answered" and row["answered_by"] == "bob"
     assert results(row) == [("alice", "no_answer"), ("bob", "answered")]
