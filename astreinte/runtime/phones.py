@@ -39,6 +39,7 @@ log = logging.getLogger("astreinte.phones")
 
 INTERVAL = 15.0
 REMEMBER = timedelta(days=1)      # reminders read back at start: longer than any remind_before
+FLUSH = 10.0                      # seconds a notice being sent is given when the watch stops
 
 
 class Live(Protocol):
@@ -58,18 +59,26 @@ async def watch_phones(live: Live, presence: Presence, *, clock: Clock, interval
     watcher = Watcher()
     watcher.reminded |= await _reminded(live.store, clock() - REMEMBER)
     pending: set[asyncio.Task[None]] = set()
-    while True:
-        config = live.config
-        pause = interval if config.phones is None else max(1.0, min(interval, config.phones.warn_after / 2))
-        if config.phones is not None:
-            for item in round_of(watcher, config, live.schedule, presence.states, clock()):
-                notice = _notice(item, config)
-                level = logging.WARNING if isinstance(item, Alert) else logging.INFO
-                log.log(level, "%s", log_line(item, config.timezone))     # logs stay English
-                task = asyncio.get_running_loop().create_task(_tell(live, item, notice, clock))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-        await asyncio.sleep(pause)
+    try:
+        while True:
+            config = live.config
+            pause = interval if config.phones is None else max(1.0, min(interval, config.phones.warn_after / 2))
+            if config.phones is not None:
+                for item in round_of(watcher, config, live.schedule, presence.states, clock()):
+                    notice = _notice(item, config)
+                    level = logging.WARNING if isinstance(item, Alert) else logging.INFO
+                    log.log(level, "%s", log_line(item, config.timezone))     # logs stay English
+                    task = asyncio.get_running_loop().create_task(_tell(live, item, notice, clock))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+            await asyncio.sleep(pause)
+    finally:
+        # stopped (the daemon is shutting down): a notice being sent is let finish and noted, or a
+        # restarted daemon, not finding it, would send it again; the store is closed after this
+        if pending:
+            _, late = await asyncio.wait(set(pending), timeout=FLUSH)
+            for task in late:
+                task.cancel()
 
 
 async def _tell(live: Live, item: Alert | Reminder, notice: Notice, clock: Clock) -> None:

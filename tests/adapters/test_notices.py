@@ -119,3 +119,36 @@ async def test_a_daemon_restarted_before_the_hand_off_does_not_remind_twice(tmp_
     (noted,) = await daemon_run(MONDAY_0830 + timedelta(minutes=10))
     assert len(mailbox.mails) == 1, "bob was reminded again after a restart"
     assert (noted["kind"], noted["person"], noted["results"]) == ("handoff_reminder", "bob", {"email": True})
+
+
+async def test_a_reminder_being_noted_when_the_daemon_stops_is_noted_before_the_store_closes(
+        tmp_path: Path, smtp: Any) -> None:
+    # the mail is out, the store is slow to note it, the daemon stops (the watch is cancelled, then
+    # the store closed): the watch's end waits for the note, or a restart would remind bob again
+    port, mailbox = smtp
+    config = load(write_config(tmp_path, port), environ={})
+    store = await AsyncStore.open(config.database)
+    noted = asyncio.Event()
+    real_run = store.run
+
+    async def slow_run(job: Any) -> Any:
+        await asyncio.sleep(0.3)
+        result = await real_run(job)
+        noted.set()
+        return result
+
+    store.run = slow_run            # type: ignore[method-assign]
+    try:
+        live = SimpleNamespace(config=config, schedule=config.schedule(), store=store)
+        presence = SimpleNamespace(states={"PJSIP/alice": "online", "PJSIP/bob": "online"})
+        task = asyncio.create_task(watch_phones(live, presence, interval=0.05, clock=lambda: MONDAY_0830))
+        await wait_until(lambda: len(mailbox.mails) == 1, 5, "bob's reminder")
+        noted.clear()           # the read of the reminders already sent, at the watch's start
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert noted.is_set(), "the watch stopped before its reminder was noted"
+        (notice,) = await real_run(lambda s: s.notices())
+        assert (notice["kind"], notice["person"]) == ("handoff_reminder", "bob")
+    finally:
+        await store.close()
