@@ -137,7 +137,7 @@ async def test_a_reminder_being_noted_when_the_daemon_stops_is_noted_before_the_
         noted.set()
         return result
 
-    store.run = slow_run            # type: ignore[method-assign]
+    store.run = slow_run            # type: ignore[method-assign,assignment]
     try:
         live = SimpleNamespace(config=config, schedule=config.schedule(), store=store)
         presence = SimpleNamespace(states={"PJSIP/alice": "online", "PJSIP/bob": "online"})
