@@ -58,6 +58,9 @@ class AgiServer:
         self.clock = clock
         self.port: int | None = None            # the bound port (useful with port 0 in tests)
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._reached: deque[str] = deque(maxlen=256)      # the channels whose request was read, latest last
+        self._sessions = 0                                  # in flight
+        self._change = asyncio.Event()                      # set when one is read, or one ends
 
     @property
     def listening(self) -> bool:
@@ -86,11 +89,26 @@ class AgiServer:
                 finally:
                     self.port = None
 
+    async def serve_those(self, channels: set[str], timeout: float) -> set[str]:
+        """Wait until each of these channels' requests has been served (a daemon stopping keeps FastAGI
+        up for the calls it handed to the dialplan), or ``timeout``: those not served."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.listening and (self._sessions or channels - set(self._reached)):
+            self._change.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(end):
+                    await self._change.wait()
+            if loop.time() >= end:
+                break
+        return channels - set(self._reached)
+
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._slots.locked():
             log.warning("FastAGI: too many connections, refusing one")
             writer.close()
             return
+        self._sessions += 1
         async with self._slots:
             try:
                 await self._session(reader, writer)
@@ -104,10 +122,14 @@ class AgiServer:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
+                self._sessions -= 1
+                self._change.set()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         link = _Link(reader, writer)
         request = await link.next(Request)
+        if request is not None:
+            self._reached.append(request.uniqueid)
         if request is None or not await self._answer(link, request):
             return
         # Last, not to delay the call: Stasis() failed means Asterisk has no active app of ours,

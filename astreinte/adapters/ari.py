@@ -99,6 +99,7 @@ class Ari:
         self.trace = trace          # the benchmarks' timing trace (adapters/ari_trace.py), normally None
         self.app_check_every = app_check_every
         self.serving = False        # connected, and Asterisk sends this app's calls to us
+        self.continued: deque[str] = deque(maxlen=256)    # channels sent on into the dialplan, latest last
         self._link: _Link | None = None     # the open connection's state
         self.base = settings.url.rstrip("/") + "/ari"
         self._path = urlsplit(self.base).path
@@ -344,6 +345,7 @@ class Ari:
                                    priority: int = 1) -> None:
         await self.request("POST", f"/channels/{channel_id}/continue",
                            params={"context": context, "extension": extension, "priority": priority})
+        self.continued.append(channel_id)
 
     async def set_variable(self, channel_id: str, name: str, value: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/variable", params={"variable": name, "value": value})

@@ -65,6 +65,8 @@ from astreinte.runtime.watch import FileWatch, Snapshot
 
 log = logging.getLogger("astreinte.daemon")
 
+AGI_LINGER = 3.0        # seconds FastAGI stays up, once the daemon stopped, for the calls it handed back
+
 
 async def publish(store: AsyncStore, config: Config, source: str, now: datetime) -> tuple[Schedule, Publication | None]:
     """Record the rota in the publication log (when it changed) and build the schedule with CLI overrides."""
@@ -158,7 +160,12 @@ class Daemon:
                     await self.stop.wait()
                     systemd.notify("STOPPING=1", f"STATUS=draining {router.live_calls} live call(s)")
                     log.info("stopping: no new calls; %d live call(s)", router.live_calls)
+                    handed_before = set(ari.continued)
                     await router.drain(timeout=live.config.daemon.shutdown_grace)
+                    handed = set(ari.continued) - handed_before
+                    if handed and (late := await agi.serve_those(handed, timeout=AGI_LINGER)):
+                        log.info("stopping: %d call(s) handed to the dialplan did not reach FastAGI in %.0f s",
+                                 len(late), AGI_LINGER)
                     for task in parts:
                         task.cancel()
             except* FatalLinkError as group:

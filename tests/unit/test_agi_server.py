@@ -128,3 +128,22 @@ async def test_a_call_that_comes_because_stasis_failed_is_reported() -> None:
         assert failed == ["now", "now"]
     finally:
         task.cancel()
+
+
+async def test_a_stopping_daemon_waits_for_the_calls_it_handed_back_to_reach_fastagi() -> None:
+    # the daemon handed channel 17.1 to the dialplan as it stopped: FastAGI must stay up until that
+    # call's request came and was answered, not close under it (its caller would lose tier 2)
+    served: list[str] = []
+    server, task = await started(served)
+    try:
+        assert server.port is not None
+        waiting = asyncio.create_task(server.serve_those({"17.1"}, timeout=5))
+        await asyncio.sleep(0.2)
+        assert not waiting.done(), "stopped waiting before the handed-back call came"
+        commands = await asterisk(server.port, "1000")
+        assert await asyncio.wait_for(waiting, 5) == set(), "the call was served"
+        assert served == ["chain"] and commands[-1] == STATUS
+        # a call that never comes (its caller hung up) holds the stop no longer than the timeout
+        assert await server.serve_those({"99.9"}, timeout=0.2) == {"99.9"}
+    finally:
+        task.cancel()
