@@ -279,6 +279,10 @@ class Daemon:
 
 
 def setup_logging(level: str = "INFO") -> None:
+    # the format names no source line, thread or process: not looked up for each record (the logging
+    # HOWTO's "Optimization"; a call logs a dozen lines, findCaller walked the stack for each)
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")

@@ -204,6 +204,25 @@ async def test_ringall_sends_every_phone_before_asterisk_answered_for_any(tmp_pa
     await ended(calls)
 
 
+async def test_the_steps_of_one_moment_are_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    # what an admin greps for is there (the phone rung, the team, the chain), in one record, not a dozen
+    ari = FakeAri()
+    calls = router(ari)
+    with caplog.at_level("INFO", logger="astreinte.call"):
+        await arrive(calls, ari)
+        await ari.asked_for("play")
+        calls.dispatch(playback_started(ari, "sound:greeting"))
+        await ari.asked_for("originate")
+        await wait_until(lambda: any("ringing alice" in r.getMessage() for r in caplog.records), 2, "the step line")
+    (start,) = [r.getMessage() for r in caplog.records if "ringing alice" in r.getMessage()]
+    steps = start.removeprefix(f"call {CALLER}: ").split("; ")
+    assert steps[0] == "ringing alice (level 1) on PJSIP/alice"
+    assert any(step.startswith("arrived on 1000 from ") for step in steps), steps
+    assert "level 1 (primary): alice, phones PJSIP/alice" in steps, steps
+    calls.dispatch(hung_up(CALLER))
+    await ended(calls)
+
+
 async def test_a_phone_going_offline_is_skipped_by_the_live_hunt_ringing_it() -> None:
     ari = FakeAri()
     calls = router(ari)

@@ -8,7 +8,7 @@ Instants are stored as ISO-8601 UTC strings.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +82,21 @@ def finish(db: Database, call: CallRecord) -> None:
         for n, a in enumerate(call.attempts, start=1)])
 
 
+def _shallow(item: Any) -> dict[str, Any]:
+    """A record's fields, not copied (``dataclasses.asdict`` deep-copies every value; a call record's
+    are immutable but ``attempts``, which the callers convert themselves)."""
+    names = _FIELDS.get(type(item))
+    if names is None:
+        names = _FIELDS[type(item)] = tuple(f.name for f in fields(item))
+    return {name: getattr(item, name) for name in names}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _call_row(call: CallRecord) -> dict[str, Any]:
-    row = {k: v for k, v in asdict(call).items() if k != "attempts"}
+    row = _shallow(call)
+    del row["attempts"]
     for key in ("started_at", "connected_at", "ended_at"):
         row[key] = iso(row[key])
     row["wait_seconds"] = call.wait_seconds
@@ -93,9 +106,10 @@ def _call_row(call: CallRecord) -> dict[str, Any]:
 
 def record_json(call: CallRecord) -> dict[str, Any]:
     """A call record as JSON-able data (the journal's form)."""
-    data = asdict(call)
+    data = _shallow(call)
     for key in ("started_at", "connected_at", "ended_at"):
         data[key] = iso(data[key])
+    data["attempts"] = [_shallow(attempt) for attempt in call.attempts]
     for attempt in data["attempts"]:
         attempt["started_at"], attempt["ended_at"] = iso(attempt["started_at"]), iso(attempt["ended_at"])
     return data
