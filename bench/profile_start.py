@@ -9,8 +9,9 @@ is not counted) that answers ARI as Asterisk does for team ``burst`` (ringall, t
 bench's team): StasisStart; 204 to the answer and the leases; the play request, then its
 PlaybackStarted; each originate, its leg's ChannelStateChange and its endpoint's
 EndpointStateChange (Asterisk sends a few a leg); 20 ms after the last originate the caller hangs
-up (ChannelHangupRequest, StasisEnd, ChannelDestroyed); each leg's hangup, its ChannelDestroyed and
-EndpointStateChange. Calls run one at a time, after a warm-up of 20.
+up (ChannelHangupRequest, StasisEnd, ChannelDestroyed); each leg's hangup, its ChannelHangupRequest,
+ChannelDestroyed and EndpointStateChange. Like Asterisk, it sends only the types of the app's
+``eventFilter``. Calls run one at a time, after a warm-up of 20.
 
 Reported, per call (the daemon's process CPU, ``time.process_time``, which counts the SQLite thread):
 
@@ -66,9 +67,12 @@ class FakeAsterisk:
         self.originated: list[str] = []
         self.hung: set[str] = set()
         self.changed = asyncio.Event()
+        self.allowed: set[str] | None = None      # the app's eventFilter (None: every type), as Asterisk keeps it
 
     async def send(self, kind: str, **body: Any) -> None:
         assert self.ws is not None
+        if self.allowed is not None and kind not in self.allowed:
+            return
         await self.ws.send_str(json.dumps({"type": kind, "application": "astreinte",
                                            "timestamp": datetime.now(UTC).isoformat(), **body}))
 
@@ -102,7 +106,10 @@ class FakeAsterisk:
 
     async def ari(self, request: web.Request) -> web.StreamResponse:
         method, parts = request.method, request.path.removeprefix("/ari/").split("/")
-        await request.read()
+        raw = await request.read()
+        if parts[0] == "applications" and parts[2:3] == ["eventFilter"]:
+            self.allowed = {str(item["type"]) for item in json.loads(raw).get("allowed", [])}
+            return web.json_response({"name": parts[1]})
         if parts[0] == "events" and parts[1:2] == ["user"]:
             body = await request.json()
             await self.send("ChannelUserevent", eventname=parts[2], userevent=body.get("variables", {}))

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("astreinte.router")
 
-# The event types the router and the calls act on; Asterisk sends the app nothing else.
-HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed", "ChannelHangupRequest",
+# The event types the router and the calls act on; Asterisk sends the app nothing else (not
+# ChannelHangupRequest: ChannelDestroyed says a channel ended, and it came five times a call for nothing)
+HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed",
                   "ChannelDtmfReceived", "PlaybackStarted", "PlaybackFinished", "RecordingFinished",
                   "RecordingFailed", "EndpointStateChange")
 
@@ -185,7 +186,7 @@ class Router:
                     elif state == "online":
                         self._broadcast(h.PhoneRegistered(f"{tech}/{res}"))
             case (a.StasisEnd(channel=ch) | a.ChannelDestroyed(channel=ch) | a.ChannelStateChange(channel=ch)
-                  | a.ChannelDtmfReceived(channel=ch) | a.ChannelHangupRequest(channel=ch)):
+                  | a.ChannelDtmfReceived(channel=ch)):
                 driver = self.channels.get(ch.id)
                 if driver is not None:
                     driver.feed(event)
