@@ -246,8 +246,6 @@ class Pump(Generic[F]):
                 await ari.destroy_bridge(bridge)
             case c.Engaged(person=person, talking=talking):
                 self._engaged(person, self.id, talking)
-            case c.Trace(text=text, level=level):
-                log.log(logging.WARNING if level == "warning" else logging.INFO, "call %s: %s", self.id, text)
 
     def _leg_variables(self, timeout: int) -> dict[str, str] | None:
         """Channel variables of an originated leg (an inbound call leases its legs: ``driver``)."""
