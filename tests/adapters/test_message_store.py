@@ -192,3 +192,25 @@ def test_messages_from_before_the_lifecycle_are_new_and_never_called_out(tmp_pat
         (row,) = store.messages()
         assert (row["state"], row["next_callout_at"]) == ("new", None)
         assert store.messages_due(T0 + timedelta(days=1)) == []
+
+
+def test_a_filed_message_waits_for_the_disk_the_call_log_rows_do_not(tmp_path: Path) -> None:
+    # WAL: with synchronous=NORMAL a power cut may take back the last commits. The call log's rows (two
+    # a call) may be lost so; a filed message, which someone must hear, is committed with FULL
+    store = Store.open(tmp_path / "astreinte.db")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        store.begin_call(CallRecord("1795000000.1", T0, did="1000", caller="0611223344", team="support"))
+        around_call = list(statements)
+        statements.clear()
+        filed(store)
+        around_message = list(statements)
+        (mode,) = store.db.conn.execute("PRAGMA synchronous").fetchone()
+    finally:
+        store.close()
+    relaxed = around_call.index("PRAGMA synchronous = NORMAL")
+    assert relaxed < around_call.index("BEGIN IMMEDIATE") < around_call.index("COMMIT") \
+        < around_call.index("PRAGMA synchronous = FULL"), around_call
+    assert not any("synchronous" in s for s in around_message), "the message is committed as any write: FULL"
+    assert mode == 2, "the connection is back to FULL (2) after the call log's row"

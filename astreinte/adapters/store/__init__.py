@@ -83,6 +83,7 @@ class Store:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             db.enable_wal()
             db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = FULL")      # each commit on the disk (but the call log's: calls.relaxed)
             store = cls._migrated(db, path)
             settle_database(path, created=created)   # root's CLI must not lock the daemon out
         except (OSError, sqlite3.Error) as exc:
@@ -221,7 +222,7 @@ class Store:
         journal = self.journal
         if journal is None or not journal.used:
             try:
-                with rotas.transaction(self.db):
+                with calls.relaxed(self.db, op), rotas.transaction(self.db):
                     return replay.apply(self.db, op, payload)
             except StoreError as exc:
                 if journal is None:

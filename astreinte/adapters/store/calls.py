@@ -7,7 +7,9 @@ Instants are stored as ISO-8601 UTC strings.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,26 @@ if TYPE_CHECKING:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HOT = frozenset({"begin_call", "finish_call"})     # the call log's rows: two a call, the daemon's hot path
+
+
+@contextlib.contextmanager
+def relaxed(db: Database, op: str) -> Iterator[None]:
+    """Around the transaction of ``op``: the call log's rows commit without waiting for an fsync (WAL
+    with ``synchronous=NORMAL``: a crash of the daemon loses nothing, a power cut may lose the last
+    seconds of the call log, never corrupt the file). Every other write (a message, its
+    acknowledgement, the on-call taken by phone, a publication) keeps SQLite's default, ``FULL``:
+    it is on the disk when the commit returns, and so is every commit before it."""
+    if op not in HOT:
+        yield
+        return
+    with contextlib.suppress(sqlite3.Error):       # (not set: the rows wait for their fsync, as any write)
+        db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("PRAGMA synchronous = FULL")
 
 
 def iso(moment: datetime | None) -> str | None:
