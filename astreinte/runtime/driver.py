@@ -42,6 +42,7 @@ FileMessage = Callable[["Config", c.FileMessage], Awaitable[dict[str, bool]]]
 
 class CallDriver(Pump[CallFlow]):
     failed = "call %s: failed (%s); sending the caller to the dialplan fallback"
+    answer_early = True
 
     def __init__(self, flow: CallFlow, *, ari: CallAri, clock: Clock, config: Config, store: StorePort | None,
                  register: Register, engaged: Engaged, file_message: FileMessage) -> None:

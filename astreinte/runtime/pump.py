@@ -66,6 +66,10 @@ _TOGETHER = (c.Originate, c.Hangup)     # requests of one run sent together (``_
 
 class Pump(Generic[F]):
     failed = "call %s: failed (%s)"         # the operator's log line when the runtime fails mid-call
+    # The caller's answer is not waited for: ``AnswerSent`` lets the flow decide what follows while the
+    # answer travels (the flow holds what reaches the caller until ``AnswerDone``); the leases it sends
+    # meanwhile go beside the answer, and the first prompt after waits for them to land
+    answer_early = False
 
     def __init__(self, flow: F, *, ari: CallAri, clock: Clock, register: Register, engaged: Engaged,
                  originator: str | None = None) -> None:
@@ -78,6 +82,8 @@ class Pump(Generic[F]):
         self._leases: set[asyncio.Task[None]] = set()   # lease renewals in flight: cancelled at the end
         self._lease_tail: dict[str, asyncio.Task[None]] = {}   # a channel's last lease: the next one waits
         self._queued: set[asyncio.Task[Any]] = set()           # leases not sent yet: dropped at the end
+        self._answering: asyncio.Task[None] | None = None      # the caller's answer in flight (answer_early)
+        self._early: list[asyncio.Task[None]] = []            # leases sent while it was
 
     def feed(self, event: a.Event | Presence) -> None:
         """An ARI event about one of this call's channels, or a presence fact from the router.
@@ -140,6 +146,12 @@ class Pump(Generic[F]):
                     j += 1
                 self._log(commands[i:j])
                 i = j
+            elif self.answer_early and isinstance(commands[i], c.Answer) and all(
+                    isinstance(later, (c.Lease, c.Trace, c.SaveArrival)) for later in commands[i + 1:]):
+                # (a prompt asked with the answer, a menu's, waits for it as it always did)
+                self._answering = asyncio.ensure_future(self._carry_out(commands[i]))
+                self.queue.put_nowait(e.AnswerSent())
+                i += 1
             elif isinstance(lease := commands[i], c.Lease):
                 # Asterisk applies it on the channel's thread, after the prompt it may be playing: never
                 # wait for it, but the prompt it was moved past (``Lease.cover``) waits for it a moment
@@ -149,11 +161,16 @@ class Pump(Generic[F]):
                 self._lease_tail[lease.channel] = task
                 self._leases.add(task)
                 task.add_done_callback(self._leases.discard)
+                if self._answering is not None and not self._answering.done():
+                    self._early.append(task)
                 following = commands[i + 1] if i + 1 < len(commands) else None
                 if isinstance(following, (c.Play, c.Record)) and c.channel_of(following, self.id) == lease.channel:
                     await self._lease_landed(lease.channel)
                 i += 1
             else:
+                if self._early and isinstance(commands[i], (c.Play, c.Record)):
+                    early, self._early = self._early, []        # the prompt held until the answer was done
+                    await asyncio.wait(early, timeout=1.0)      # ... and its lease (``_lease_landed``)
                 await self._carry_out(commands[i])
                 i += 1
 
@@ -260,6 +277,8 @@ class Pump(Generic[F]):
         driver adds its own clean-up)."""
         for queued in list(self._queued):       # the call is over: a lease not sent yet is not needed
             queued.cancel()
+        if self._answering is not None and not self._answering.done():
+            await asyncio.wait([self._answering], timeout=5)
         if self._leases:
             await asyncio.wait(list(self._leases), timeout=5)
         for lease in self._leases:

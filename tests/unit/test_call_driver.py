@@ -63,8 +63,8 @@ async def test_the_greeting_waits_for_the_answer_and_the_phones_for_the_greeting
     calls = router(ari)
     await arrive(calls, ari)
     await ari.asked_for("play")
-    assert ari.what() == ["answer", "answer done", "set", "play"], \
-        "the greeting waits for the answer, and the lease moved past the greeting's end waits for nothing"
+    assert ari.what() == ["answer", "set", "answer done", "play"], \
+        "the lease moved past the greeting's end travels while the answer does; the greeting waits for the answer"
     assert [x.details for x in ari.asked if x.what == "set"] == [{"name": "TIMEOUT(absolute)", "value": "14"}], \
         "the lease moved past the greeting's end (10 s for a sound Asterisk owns); no renewal on the way"
     await stays(lambda: "originate" not in ari.what(), 0.1, "no phone rings before the greeting started")
@@ -201,6 +201,30 @@ async def test_ringall_sends_every_phone_before_asterisk_answered_for_any(tmp_pa
     calls.dispatch(hung_up(CALLER))
     hangups = await ari.asked_for("hangup", 2, timeout=0.3)
     assert {x.target for x in hangups} == {leg.target for leg in legs}
+    await ended(calls)
+
+
+async def test_the_greeting_waits_for_its_lease_sent_beside_the_answer() -> None:
+    # the lease moved past the greeting travels with the answer; if it lands after the answer, the
+    # greeting still waits for it (Asterisk would apply it after the greeting, the 3 s lease running out)
+    ari = FakeAri()
+    ari.delays["answer"], ari.delays["set"] = 0.02, 0.2
+    landed: list[str] = []
+    set_variable = ari.set_variable
+
+    async def set_and_note(channel_id: str, name: str, value: str) -> None:
+        await set_variable(channel_id, name, value)
+        landed.append(value)
+
+    ari.set_variable = set_and_note         # type: ignore[method-assign]
+    calls = router(ari)
+    await arrive(calls, ari)
+    await ari.asked_for("answer")
+    await ari.asked_for("set")
+    assert "answer done" not in ari.what(), "the lease is sent before the answer is done"
+    await ari.asked_for("play", timeout=2)
+    assert landed == ["14"], "the greeting was asked for before its lease landed"
+    calls.dispatch(hung_up(CALLER))
     await ended(calls)
 
 

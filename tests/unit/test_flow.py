@@ -138,6 +138,48 @@ def test_the_first_phones_wait_for_the_greeting_to_start_but_half_a_second_at_mo
     assert c.RenderConfirmation("support", "0611223344") in out  # confirm: true, the caller's number is known
 
 
+def test_the_greeting_is_decided_while_the_answer_travels_and_played_once_it_is_done() -> None:
+    # the runtime sends the answer and says so (AnswerSent): the greeting's lease goes beside it, the
+    # greeting itself only once Asterisk has answered (it must not play to a channel not answered yet)
+    call = CallScript(line())
+    sent = call.send(e.AnswerSent(), after=0.001)
+    assert [type(command).__name__ for command in sent] == ["Lease"], "only the lease travels with the answer"
+    (lease,) = call.of(c.Lease, sent)
+    assert lease.channel == CALL and lease.seconds > 4, "the lease is moved past the greeting's end"
+    done = call.answered()
+    assert kinds(done) == ["Play"] and call.of(c.Play, done)[0].media == "sound:greeting"
+    assert call.of(c.Lease, done) == [], "the greeting's lease is not asked twice"
+
+
+def test_on_a_pbx_slow_to_answer_no_phone_rings_before_the_greeting_is_asked() -> None:
+    # the greeting's half second (the first phones ring then if it never reports starting) runs from
+    # the answer's end, as when the flow decided only then: an answer taking 0.8 s rings nobody early
+    call = CallScript(line())
+    call.send(e.AnswerSent(), after=0.001)
+    assert call.wait(0.8) == [] and call.legs() == []
+    call.answered()
+    assert call.of(c.Play) != [] and call.wait(0.49) == [] and call.legs() == []
+    call.wait(0.02)
+    assert call.legs() == [f"{CALL}-L1"]
+
+
+def test_a_refused_answer_after_it_was_sent_still_plays_the_greeting() -> None:
+    # Asterisk refuses the answer (not a vanished channel): the call goes on as after any refused answer
+    call = CallScript(line())
+    call.send(e.AnswerSent(), after=0.001)
+    out = call.send(e.RequestFailed(c.Answer(), "500 Internal Server Error"), after=0.01)
+    assert [p.media for p in call.of(c.Play, out)] == ["sound:greeting"], "the caller is not left in silence"
+
+
+def test_a_caller_gone_while_the_answer_travels_hears_nothing_of_what_was_decided() -> None:
+    call = CallScript(line())
+    call.send(e.AnswerSent(), after=0.001)
+    call.caller_hangs_up(after=0.002)
+    call.answered()
+    assert call.of(c.Play) == [] and call.legs() == []
+    assert call.saved().record.outcome == "abandoned"
+
+
 def test_a_caller_gone_before_the_greeting_starts_gets_nobody_rung() -> None:
     call = CallScript(line())
     call.answered()

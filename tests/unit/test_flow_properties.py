@@ -51,7 +51,8 @@ def possible(call: CallScript) -> list[e.Event]:
     flow = call.flow
     out: list[e.Event] = [h.TimerExpired(), e.ChannelLeft(CALL), e.DigitPressed(CALL, "1"), e.DigitPressed(CALL, "5")]
     if c.Answer() in call.sent:
-        out += [e.AnswerDone(), e.RequestFailed(c.Answer(), "404")]
+        out += [e.AnswerSent(), e.AnswerDone(), e.RequestFailed(c.Answer(), "404"),
+                e.RequestFailed(c.Answer(), "500 Internal Server Error")]
     out.append(e.RequestFailed(c.Lease(CALL, 4), "HTTP 422 Channel not in Stasis application", gone=True))
     for playback in flow.media.playbacks:
         out += [e.PlaybackStarted(playback), e.PlaybackFinished(playback), e.PlaybackFinished(playback, failed=True)]
@@ -90,7 +91,7 @@ def pending(call: CallScript) -> bool:
     legs_up = flow.callees is not None and flow.hunt is not None and flow.hunt.phase in ("hunting", "accepted",
                                                                                         "connected")
     message = flow._message is not None and flow._message.phase in ("recording", "filing")
-    answer = c.Answer() in call.sent and not flow._greeted
+    answer = c.Answer() in call.sent and (not flow._greeted or bool(flow._held))   # its AnswerDone comes
     return bool(flow.media.playbacks) or legs_up or message or answer
 
 

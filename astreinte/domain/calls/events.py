@@ -80,6 +80,13 @@ class RecordingFailed:
 
 
 @dataclass(frozen=True)
+class AnswerSent:
+    """The ``Answer`` request is on its way (its ``AnswerDone`` follows): the flow may decide what the
+    caller hears meanwhile; the runtime holds every request on the caller's channel but its lease until
+    the answer completes."""
+
+
+@dataclass(frozen=True)
 class AnswerDone:
     """The caller's channel is answered (the ``Answer`` command completed)."""
 
@@ -123,7 +130,7 @@ class MessageFiled:
 Event = (
     ChannelAnswered | ChannelRinging | ChannelLeft | ChannelGone | DigitPressed
     | PlaybackStarted | PlaybackFinished | RecordingFinished | RecordingFailed
-    | AnswerDone | RequestFailed | PromptRendered | CustomerPinChecked | MessageFiled
+    | AnswerSent | AnswerDone | RequestFailed | PromptRendered | CustomerPinChecked | MessageFiled
     | hunt.TimerExpired | hunt.PhoneRegistered | hunt.PhoneUnregistered | hunt.PersonEngaged | hunt.PersonReleased
 )
 

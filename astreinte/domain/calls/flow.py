@@ -22,7 +22,6 @@ After every step ``hearing`` says what the caller hears: never silence. ``Lease`
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from astreinte.domain import hunt_events as h
@@ -94,7 +93,7 @@ class CallFlow(FlowState):
                 self._recorded(duration, None, now, out)
             case e.RecordingFailed(name=name, cause=cause) if self._message and name == self._message.name:
                 self._recorded(None, cause, now, out)
-            case e.AnswerDone():
+            case e.AnswerDone() | e.AnswerSent():       # the greeting decided while the answer travels
                 self._on_answered(now, out)
             case e.RequestFailed(command=command, error=error):
                 self._request_failed(command, error, now, out)
@@ -112,9 +111,7 @@ class CallFlow(FlowState):
                 self._presence.update(event)
                 if callees is not None and self.phase == "hunting":
                     self._for_caller(callees.handle(event, now, out), now, out)
-        if not self.finished and self.lease.follow(event, callees, now, out) and callees is not None:
-            out.append(c.SaveArrival(replace(self.record.copy(), connected_at=callees.connected_at,
-                                             answered_by=callees.engaged)))      # bridged: if we crash, log it
+        self._settle(event, callees, now, out)
         return out
 
     def abort(self, why: str, now: datetime) -> list[c.Command]:

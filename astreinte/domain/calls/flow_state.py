@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Literal
 
 from astreinte.domain.callers import Customer
+from astreinte.domain.calls import commands as c
+from astreinte.domain.calls import events as e
 from astreinte.domain.calls.admission import PinAsking
 from astreinte.domain.calls.announcement import Announcing
 from astreinte.domain.calls.callees import Callees, Presence
@@ -37,6 +40,9 @@ class FlowState:
         self._steps = Steps()
         self._answered = answered
         self._greeted = False                       # what follows the answer was asked for
+        self._held: list[c.Command] = []            # decided while the answer travels, sent once it is done
+        self._answer_over = False                   # AnswerDone, or the answer refused
+        self._paused: timedelta | None = None       # the phase's timer, held with them
         self._presence = Presence(unreachable, busy_people)
         self._until: datetime | None = None         # the current phase's timer
         self._reception = Reception(line, self.media, self._steps)
@@ -48,6 +54,42 @@ class FlowState:
         self._confirmation: str | None = None       # the rendered prompt naming the caller
         self._status: TeamStatus | None = None      # who is on call, when the greeting starts
         self.lease = Lease(call_id, now, line.max_call_duration, line.prompts)    # ``now``: the arrival
+
+    # ── after each event ────────────────────────────────────────────────────
+
+    def _settle(self, event: e.Event, callees: Callees | None, now: datetime, out: list[c.Command]) -> None:
+        """The lease (renewed, moved past the prompts, extended once bridged), then the answer's hold."""
+        if not self.finished and self.lease.follow(event, callees, now, out) and callees is not None:
+            out.append(c.SaveArrival(replace(self.record.copy(), connected_at=callees.connected_at,
+                                             answered_by=callees.engaged)))      # bridged: if we crash, log it
+        self._answer_travels(event, now, out)
+
+    # ── while the caller's answer travels ───────────────────────────────────
+
+    def _answer_travels(self, event: e.Event, now: datetime, out: list[c.Command]) -> None:
+        """On ``AnswerSent`` the flow decided what follows the answer: its leases (and step lines, the
+        arrival's row) go now, beside the answer; what reaches the caller is held until ``AnswerDone``
+        (Asterisk must not play before it answers), or a refusal of the answer that is not the caller
+        gone (the call goes on, as after any refused answer). A caller gone meanwhile gets none of it.
+        The phase's timer waits too: it runs from the answer's end (the greeting's half second before
+        the first phones ring, on a PBX slow to answer, must not run out before the greeting is asked)."""
+        refused = isinstance(event, e.RequestFailed) and isinstance(event.command, c.Answer)
+        if isinstance(event, e.AnswerDone) or refused:
+            self._answer_over = True
+            held, self._held = self._held, []
+            if self._paused is not None and self._until is None:
+                self._until = now + self._paused
+            self._paused = None
+            if not self.caller_gone:
+                out += held
+        elif isinstance(event, e.AnswerSent) and not self._answer_over:
+            now_: list[c.Command] = []
+            for command in out:
+                keep = isinstance(command, (c.Lease, c.Trace, c.SaveArrival))
+                (now_ if keep else self._held).append(command)
+            out[:] = now_
+            if self._held and self._until is not None:
+                self._paused, self._until = self._until - now, None
 
     # ── what the runtime reads ──────────────────────────────────────────────
 
