@@ -81,9 +81,8 @@ class RecordingFailed:
 
 @dataclass(frozen=True)
 class AnswerSent:
-    """The ``Answer`` request is on its way (its ``AnswerDone`` follows): the flow may decide what the
-    caller hears meanwhile; the runtime holds every request on the caller's channel but its lease until
-    the answer completes."""
+    """The ``Answer`` request is on its way (its ``AnswerDone``, or its ``RequestFailed``, follows): the
+    flow decides what follows meanwhile, sends the leases at once and holds the rest until then."""
 
 
 @dataclass(frozen=True)
