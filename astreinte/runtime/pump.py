@@ -150,6 +150,7 @@ class Pump(Generic[F]):
                     isinstance(later, (c.Lease, c.Trace, c.SaveArrival)) for later in commands[i + 1:]):
                 # (a prompt asked with the answer, a menu's, waits for it as it always did)
                 self._answering = asyncio.ensure_future(self._carry_out(commands[i]))
+                await asyncio.sleep(0)          # its task runs to its request written, then the flow decides
                 self.queue.put_nowait(e.AnswerSent())
                 i += 1
             elif isinstance(lease := commands[i], c.Lease):
@@ -169,8 +170,10 @@ class Pump(Generic[F]):
                 i += 1
             else:
                 if self._early and isinstance(commands[i], (c.Play, c.Record)):
-                    early, self._early = self._early, []        # the prompt held until the answer was done
-                    await asyncio.wait(early, timeout=1.0)      # ... and its lease (``_lease_landed``)
+                    # the prompt held until the answer was done waits for its lease (``_lease_landed``)
+                    early, self._early = [task for task in self._early if not task.done()], []
+                    if early:
+                        await asyncio.wait(early, timeout=1.0)
                 await self._carry_out(commands[i])
                 i += 1
 
