@@ -136,7 +136,7 @@ def print_trace(lines: list[str]) -> None:
             continue
         at = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f")
         t0 = t0 or at
-        for step in m.group(2).split("; "):         # the steps of one moment share a line
+        for step in m.group(2).split(" | "):         # the steps of one moment share a line
             console.print(f"[dim]+{(at - t0).total_seconds():6.2f} s[/]  {step}")
 
 

@@ -209,7 +209,7 @@ class Pump(Generic[F]):
         one line, not a dozen (each record costs the loop tens of microseconds, a write to the journal)."""
         for level, same in itertools.groupby(traces, key=lambda trace: trace.level):
             log.log(logging.WARNING if level == "warning" else logging.INFO, "call %s: %s", self.id,
-                    "; ".join(trace.text for trace in same))
+                    " | ".join(trace.text for trace in same))
 
     async def _lease_landed(self, channel: str, timeout: float = 1.0) -> None:
         """Wait (a moment) for the lease in flight on ``channel``: a prompt started before it lands holds

@@ -239,7 +239,7 @@ async def test_the_steps_of_one_moment_are_one_log_line(caplog: pytest.LogCaptur
         await ari.asked_for("originate")
         await wait_until(lambda: any("ringing alice" in r.getMessage() for r in caplog.records), 2, "the step line")
     (start,) = [r.getMessage() for r in caplog.records if "ringing alice" in r.getMessage()]
-    steps = start.removeprefix(f"call {CALLER}: ").split("; ")
+    steps = start.removeprefix(f"call {CALLER}: ").split(" | ")
     assert steps[0] == "ringing alice (level 1) on PJSIP/alice"
     assert any(step.startswith("arrived on 1000 from ") for step in steps), steps
     assert "level 1 (primary): alice, phones PJSIP/alice" in steps, steps
