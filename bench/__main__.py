@@ -7,7 +7,8 @@
 Benchmarks: ``cli`` (bench/cli_startup.py: ``astreinte who`` and ``who --json`` beside
 ``python -c 'import click, yaml, sqlite3'``, no lab), ``who`` (bench/bench_who.py, no lab),
 then against one lab Asterisk and one daemon:
-``overhead`` and ``hunt`` (bench/lab_bench.py), ``burst`` (bench/burst.py), ``human``
+``overhead`` and ``hunt`` (bench/lab_bench.py), ``burst`` (bench/burst.py), ``baseline`` (bench/baseline.py:
+the same burst through the code issue 18 measured and through today's, alternated), ``human``
 (bench/human.py: issue 18's four cells, bench/targets.py), then the daemon's own share of each
 overhead and burst call's start from its ARI trace (bench/share.py, ``ASTREINTE_ARI_TRACE``),
 ``soak`` (bench/soak.py, which starts its own lab), and last ``chaos``
@@ -34,12 +35,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import burst, cli_startup, human, lab_bench, share
+from bench import baseline, burst, cli_startup, human, lab_bench, share
 from bench.report import markdown
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
-ALL = ("cli", "who", "overhead", "hunt", "burst", "human", "soak", "chaos")
+ALL = ("cli", "who", "overhead", "hunt", "burst", "baseline", "human", "soak", "chaos")
 
 
 def _run_script(argv: list[str], timeout: float) -> dict[str, Any]:
@@ -68,6 +69,9 @@ async def _lab(selected: set[str], quick: bool, results: dict[str, Any]) -> None
         if "burst" in selected:
             results["burst"] = await burst.burst(lab, 60 if quick else burst.CALLS, burst.RATE)
             _show("burst", results["burst"])
+        if "baseline" in selected:
+            results["baseline"] = await baseline.compare(lab, 60 if quick else burst.CALLS, rounds=2)
+            _show("baseline", results["baseline"])
         if "human" in selected:
             results["human"] = await human.time_to_human(lab, 3 if quick else 10)
             _show("human", results["human"])
@@ -115,7 +119,7 @@ def main() -> int:
     if "who" in selected:
         who_args = ["--teams", "50", "--queries", "20000", "--cli-runs", "5"] if args.quick else []
         results["who"] = _run_script(["bench/bench_who.py", *who_args], timeout=600)
-    if selected & {"overhead", "hunt", "burst", "human"}:
+    if selected & {"overhead", "hunt", "burst", "baseline", "human"}:
         asyncio.run(_lab(selected, args.quick, results))
     if "soak" in selected:
         soak = REPO / "bench" / "soak.py"

@@ -34,7 +34,7 @@ from bench.stats import ratio, summary
 from lab import phones
 from lab.observer import Observer
 from lab.pbx import LabPbx
-from tests.helpers.daemon import DaemonProcess, lab_config
+from tests.helpers.daemon import REPO, DaemonProcess, lab_config
 
 PORT = {"alice": 5081, "bob": 5082, "carol": 5083, "dave": 5084, "mobile": 5086,
         "fm1": 5091, "fm2": 5092, "fmd1": 5093, "fmd2": 5094, "du1": 5095, "du2": 5096}
@@ -91,6 +91,7 @@ class BenchLab:
     config: Path
     daemon: DaemonProcess
     observer: Observer
+    code: Path = REPO                  # where the CLI's package comes from (bench/baseline.py: an older one)
 
     @property
     def daemon_pid(self) -> int:
@@ -108,7 +109,7 @@ class BenchLab:
         while time.monotonic() < deadline:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "astreinte", "--config", str(self.config), "calls", "--team", team_id,
-                "--json", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                "--json", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=self.code)
             out, _ = await proc.communicate()
             rows = json.loads(out) if proc.returncode == 0 else []
             if len(rows) >= count and all(r["outcome"] != "in_progress" for r in rows):

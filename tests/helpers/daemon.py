@@ -69,9 +69,10 @@ def write_dialplan(lab: Any, config: Path) -> None:
 class DaemonProcess:
     """``astreinte --config CONFIG run`` and every line it logged."""
 
-    def __init__(self, config: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path, *, env: dict[str, str] | None = None, cwd: Path = REPO) -> None:
         self.config = config
         self.env = env or {}                 # added to the environment (e.g. libfaketime's: another clock)
+        self.cwd = cwd                       # its package comes from here (bench/baseline.py: an older one)
         self.lines: list[str] = []
         self.proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -83,7 +84,7 @@ class DaemonProcess:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "astreinte", "--config", str(self.config), "run",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=env, cwd=REPO)
+            stderr=asyncio.subprocess.STDOUT, env=env, cwd=self.cwd)
         self._reader = asyncio.create_task(self._read())
         if ready is not None:
             await self.wait_for_line(ready, timeout=20)
