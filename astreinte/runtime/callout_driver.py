@@ -63,7 +63,7 @@ class CalloutDriver(Pump[CalloutFlow]):
                                                       done.first))
             case c.SaveCall(record=record, steps=steps):
                 try:
-                    await store.run(lambda s: s.finish_call(record, list(steps)))
+                    await store.log_row(lambda s: s.finish_call(record, list(steps)))
                 except Exception:
                     log.exception("callout %s: could not write the call log", self.id)
             case _:

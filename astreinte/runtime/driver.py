@@ -84,10 +84,10 @@ class CallDriver(Pump[CallFlow]):
                 self._job(self._check_pin(team, keys), self._jobs)
             case c.SaveArrival(record=record) if self.store is not None:
                 store = self.store
-                self._job(self._logged(store.run(lambda st: st.begin_call(record))), self._jobs)
+                self._job(self._logged(store.log_row(lambda st: st.begin_call(record))), self._jobs)
             case c.SaveCall(record=record, steps=steps) if self.store is not None:
                 store = self.store
-                await self._logged(store.run(lambda st: st.finish_call(record, list(steps))))
+                await self._logged(store.log_row(lambda st: st.finish_call(record, list(steps))))
             case c.FileMessage():
                 notified = await self._file_message(self.config, command)
                 self.queue.put_nowait(e.MessageFiled(tuple(notified.items())))

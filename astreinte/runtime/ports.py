@@ -79,3 +79,6 @@ class StorePort(Protocol):
     """The store, from the event loop: every job runs in the store's one thread, in order."""
 
     async def run(self, fn: Callable[[Store], T]) -> T: ...
+
+    async def log_row(self, fn: Callable[[Store], None]) -> None:
+        """A call log row (``begin_call``, ``finish_call``): maybe written a moment later, with others."""

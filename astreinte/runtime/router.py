@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("astreinte.router")
 
 # The event types the router and the calls act on; Asterisk sends the app nothing else (not
-# ChannelHangupRequest: ChannelDestroyed says a channel ended, and it came five times a call for nothing)
+# ChannelHangupRequest: ChannelDestroyed says a channel ended, and it came five times a call for nothing;
+# a phone's presence from PeerStatusChange, not EndpointStateChange, which also came twice a leg)
 HANDLED_EVENTS = ("StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed",
                   "ChannelDtmfReceived", "PlaybackStarted", "PlaybackFinished", "RecordingFinished",
-                  "RecordingFailed", "EndpointStateChange")
+                  "RecordingFailed", "PeerStatusChange")
 
 
 class Presence:
@@ -176,7 +177,7 @@ class Router:
                 driver = self.channels.get(uri.removeprefix("channel:"))
                 if driver is not None:
                     driver.feed(event)
-            case a.EndpointStateChange(technology=tech, resource=res, state=state):
+            case a.EndpointStateChange(technology=tech, resource=res, state=state):    # or PeerStatusChange
                 previous = self.presence.states.get(f"{tech}/{res}")
                 self.presence.update(tech, res, state)
                 if previous != state:

@@ -142,6 +142,17 @@ class EndpointStateChange(Event):
 
 
 @dataclass(frozen=True)
+class PeerStatusChange(EndpointStateChange):
+    """An endpoint went online or offline (``peer_status`` ``Reachable``, ``Unreachable``...).
+
+    Asterisk sends it only when the endpoint's state changes, with the endpoint's new state, right
+    after the ``EndpointStateChange`` of that change; ``EndpointStateChange`` also comes for every
+    channel the endpoint opens or closes (two a leg), so the app asks for this one alone."""
+
+    peer_status: str = ""
+
+
+@dataclass(frozen=True)
 class OtherEvent(Event):
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -222,4 +233,7 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], Event]] = {
     "EndpointStateChange": lambda d, b: EndpointStateChange(
         **b, technology=str(d["endpoint"]["technology"]), resource=str(d["endpoint"]["resource"]),
         state=str(d["endpoint"].get("state", "unknown"))),
+    "PeerStatusChange": lambda d, b: PeerStatusChange(
+        **b, technology=str(d["endpoint"]["technology"]), resource=str(d["endpoint"]["resource"]),
+        state=str(d["endpoint"].get("state", "unknown")), peer_status=str(d.get("peer", {}).get("peer_status", ""))),
 }

@@ -217,6 +217,9 @@ class FakeStore:
         self.jobs += 1
         return fn(self.store)
 
+    async def log_row(self, fn: Callable[[Store], None]) -> None:
+        await self.run(fn)
+
     def reopen(self) -> FakeStore:
         """The same file, opened again (what a restarted daemon sees)."""
         self.store.close()

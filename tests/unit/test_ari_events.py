@@ -34,6 +34,17 @@ def test_playback_finished_state() -> None:
     assert event.target_uri == "channel:1795345009.0"
 
 
+def test_peer_status_change_says_the_endpoints_new_state() -> None:
+    """As Asterisk 22 sends it when a softphone unregisters (seen in the lab, tests/e2e/test_softphone.py)."""
+    event = a.parse_event({"type": "PeerStatusChange", "application": "astreinte",
+                           "peer": {"peer_status": "Unreachable"},
+                           "endpoint": {"technology": "PJSIP", "resource": "zoe", "state": "offline",
+                                        "channel_ids": []}})
+    assert isinstance(event, a.PeerStatusChange) and isinstance(event, a.EndpointStateChange)
+    assert (event.technology, event.resource, event.state, event.peer_status) == ("PJSIP", "zoe", "offline",
+                                                                                 "Unreachable")
+
+
 def test_unknown_and_malformed_events_do_not_raise() -> None:
     assert isinstance(a.parse_event({"type": "BridgeVideoSourceChanged"}), a.OtherEvent)
     assert isinstance(a.parse_event({"type": "StasisStart"}), a.OtherEvent)       # no channel
@@ -46,7 +57,8 @@ json_values: Any = st.recursive(st.none() | st.booleans() | st.integers() | st.t
 
 
 @given(st.sampled_from(["StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelDtmfReceived", "Dial",
-                        "PlaybackFinished", "EndpointStateChange", "ChannelEnteredBridge", "RecordingFinished"]),
+                        "PlaybackFinished", "EndpointStateChange", "PeerStatusChange", "ChannelEnteredBridge",
+                        "RecordingFinished"]),
        st.dictionaries(st.sampled_from(["channel", "peer", "playback", "endpoint", "bridge", "recording",
                                         "args", "digit", "cause", "timestamp"]), json_values, max_size=6))
 def test_parse_event_never_raises(kind: str, fields: dict[str, Any]) -> None:

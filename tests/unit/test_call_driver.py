@@ -254,7 +254,8 @@ async def test_a_phone_going_offline_is_skipped_by_the_live_hunt_ringing_it() ->
     await ari.asked_for("play")
     calls.dispatch(playback_started(ari, "sound:greeting"))
     [alice] = await ari.asked_for("originate")
-    calls.dispatch(a.EndpointStateChange("EndpointStateChange", None, "astreinte", "PJSIP", "alice", "offline"))
+    calls.dispatch(a.PeerStatusChange("PeerStatusChange", None, "astreinte", "PJSIP", "alice", "offline",
+                                      "Unreachable"))
     [_, dave] = await ari.asked_for("originate", 2)
     assert dave.details["endpoint"] == "PJSIP/dave" and alice.target in ari.targets("hangup")
     assert calls.presence.offline() == frozenset({"PJSIP/alice"})

@@ -222,7 +222,7 @@ class Store:
         journal = self.journal
         if journal is None or not journal.used:
             try:
-                with calls.relaxed(self.db, op), rotas.transaction(self.db):
+                with calls.written(self.db, op):
                     return replay.apply(self.db, op, payload)
             except StoreError as exc:
                 if journal is None:

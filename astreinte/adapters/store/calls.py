@@ -14,6 +14,7 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from astreinte.adapters.store.rotas import transaction
 from astreinte.domain.calls.record import AttemptRecord
 
 if TYPE_CHECKING:
@@ -44,6 +45,23 @@ def relaxed(db: Database, op: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(sqlite3.Error):
             db.execute("PRAGMA synchronous = FULL")
+
+
+@contextlib.contextmanager
+def written(db: Database, op: str) -> Iterator[None]:
+    """The transaction ``op`` is written in: its own, or, for a call log row, the one ``batch`` opened."""
+    if op in HOT and db.conn.in_transaction:
+        yield
+        return
+    with relaxed(db, op), transaction(db):
+        yield
+
+
+@contextlib.contextmanager
+def batch(db: Database) -> Iterator[None]:
+    """One transaction for several call log rows (``AsyncStore.log_row``): one commit for them all."""
+    with relaxed(db, "finish_call"), transaction(db):
+        yield
 
 
 def iso(moment: datetime | None) -> str | None:
