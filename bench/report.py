@@ -81,6 +81,18 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| phones rung (alice, bob, carol) | {b['phone_invites']} |",
                 f"| CPU per call: daemon / Asterisk | {b['cpu_ms_per_call']['daemon']} / "
                 f"{b['cpu_ms_per_call']['asterisk']} ms |", ""]
+    if (r.get("baseline") or {}).get("runs"):
+        b = r["baseline"]
+        out += [f"## Burst CPU beside the baseline ({b['baseline']}, the code issue 18 measured), "
+                f"{b['calls']} callers, alternated", "",
+                "| run | code | daemon CPU per call | Asterisk CPU per call | failed | silent | consistent rows |",
+                "|---|---|---|---|---|---|---|",
+                *(f"| {i} | {x['which']} | {x['daemon_ms']} ms | {x['asterisk_ms']} ms | {x['failed']} | "
+                  f"{x['silent_callers']} | {x['consistent_rows']} of {x['calls']} |"
+                  for i, x in enumerate(b["runs"], start=1)),
+                "", f"Current ÷ baseline: **{fmt(b['ratio'])}** (target ≤ 0.5: at most half of the CPU the "
+                    "baseline's daemon takes for the same calls on the same machine). Both daemons have the "
+                    "same configuration (team `burst` only) and no ARI trace.", ""]
     if "human" in r:
         hu = r["human"]
         out += [f"## Time to a human (s; {fmt(hu['greeting_s'])} s greeting, the phone rings {fmt(hu['ring_s'])} s, "

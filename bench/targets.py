@@ -76,6 +76,13 @@ def summary_rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     if per_call is not None:
         rows.append(("burst: daemon CPU per call (3 legs)", f"{per_call:.2f} ms", "≤ 4.85 ms (half of 9.7)",
                      yes_no(per_call <= 4.85)))
+    base = results.get("baseline") or {}
+    if base.get("ratio") is not None:
+        rows.append((f"burst: daemon CPU per call ÷ the baseline's ({base['baseline']}), same run",
+                     f"{base['ratio']:.2f} ({base['current_ms']:.2f} / {base['baseline_ms']:.2f} ms)", "≤ 0.5",
+                     yes_no(base["ratio"] <= 0.5)))
+    elif base.get("skipped"):
+        rows.append(("burst: daemon CPU per call ÷ the baseline's", "not measured", "≤ 0.5", base["skipped"]))
     cli = (results.get("cli") or {}).get("rows") or {}
     for key, label in (("who_json", "`astreinte who --json`"), ("who", "`astreinte who`")):
         if key in cli:

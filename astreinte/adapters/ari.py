@@ -1,9 +1,8 @@
 """A thin ARI client on aiohttp: REST calls plus one reconnecting WebSocket.
 
-Why not a library: ari-py is Python 2 only; ari-client never reconnects after an
-Asterisk restart; aioari leaks sessions; asyncari works but is untyped (see
-docs/design.md). ARI is a small REST API: the handful of calls astreinte makes
-are below, and the events it reads are typed in ``astreinte.wire.ari_events``.
+Why not a library: ari-py is Python 2 only; ari-client never reconnects after an Asterisk restart;
+aioari leaks sessions; asyncari works but is untyped (see docs/design.md). ARI is a small REST API:
+the handful of calls astreinte makes are below, the events it reads typed in ``wire.ari_events``.
 """
 
 from __future__ import annotations
@@ -132,8 +131,9 @@ class Ari:
         return self._session
 
     async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                      body: Any = None) -> Any:
-        """One REST call; returns the decoded JSON (or None), raises AriError / LinkError."""
+                      body: Any = None, read: bool = True) -> Any:
+        """One REST call: the decoded JSON, or None (``read=False``: a body not needed is not decoded, such
+        as an originate's channel, kilobytes a call); raises AriError / LinkError."""
         if self._http is None:
             raise RuntimeError("use 'async with Ari(...)'")
         target = _quoted(self._path + path, "/")
@@ -144,6 +144,8 @@ class Ari:
             resp = await self._http.request(method, target, None if body is None else json.dumps(body).encode())
         except (OSError, TimeoutError) as exc:
             raise LinkError(f"ARI {method} {path}: {exc!r}") from exc
+        if resp.status < 400 and not read:
+            return None
         text = resp.body.decode("utf-8", errors="replace")
         if resp.status >= 400:
             if resp.status == 401:
@@ -283,7 +285,7 @@ class Ari:
 
     async def play(self, channel_id: str, media: str, playback_id: str, lang: str | None = None) -> None:
         await self.request("POST", f"/channels/{channel_id}/play/{playback_id}",
-                           params={"media": media, "lang": lang})
+                           params={"media": media, "lang": lang}, read=False)
 
     async def stop_playback(self, playback_id: str) -> bool:
         """Stop a playback; False when it had already ended."""
@@ -316,7 +318,7 @@ class Ari:
             "POST", f"/channels/{channel_id}",
             params={"endpoint": endpoint, "app": self.settings.app, "appArgs": app_args,
                     "callerId": caller_id, "timeout": timeout, "originator": originator},
-            body={"variables": dict(variables)} if variables else None)
+            body={"variables": dict(variables)} if variables else None, read=False)
 
     async def hangup(self, channel_id: str, reason: str | None = None) -> bool:
         """Hang up a channel; False when it was already gone."""
