@@ -73,12 +73,12 @@ class StatusServer:
 
     def __init__(self, listen: Listen, metrics: Metrics, *, router: Router, ari: AriPort, ami: AmiPort,
                  clock: Clock, agi: AgiServer | None = None, astdb: AstDbWriter | None = None,
-                 watch_every: float = 0.5, ping_every: float = 5.0) -> None:
+                 ping_every: float = 5.0) -> None:
         self.listen = listen
         self.metrics = metrics
         self.router, self.ari, self.ami, self.agi, self.astdb = router, ari, ami, agi, astdb
         self.clock = clock
-        self.watch_every, self.ping_every = watch_every, ping_every
+        self.ping_every = ping_every
         self.ari_up = False
         self.port: int | None = None
 
@@ -100,21 +100,21 @@ class StatusServer:
             except OSError as exc:
                 log.error("metrics cannot listen on %s:%d: %s", self.listen.host, self.listen.port,
                           exc.strerror or exc)
+        self._watch_calls()
         try:
-            await asyncio.gather(self._watch_calls(), self._ping())
+            await self._ping()
         finally:
             if runner is not None:
                 with contextlib.suppress(Exception):
                     await runner.cleanup()
 
-    async def _watch_calls(self) -> None:
+    def _watch_calls(self) -> None:
+        """The gauges read the parts when ``/metrics`` is asked (nothing to do while nobody looks)."""
         self.router.ended.append(self.metrics.call_ended)     # told of every call as it ends, however short
-        while True:
-            self.metrics.live.set(len(self.router.calls))
-            self.metrics.link.labels("ami").set(1 if self.ami.connected else 0)
-            self.metrics.refused.labels("ami").set(1 if self.ami.refused else 0)
-            self.metrics.link.labels("agi").set(1 if self.agi is not None and self.agi.listening else 0)
-            await asyncio.sleep(self.watch_every)
+        self.metrics.live.set_function(lambda: len(self.router.calls))
+        self.metrics.link.labels("ami").set_function(lambda: 1 if self.ami.connected else 0)
+        self.metrics.refused.labels("ami").set_function(lambda: 1 if self.ami.refused else 0)
+        self.metrics.link.labels("agi").set_function(lambda: 1 if self.agi is not None and self.agi.listening else 0)
 
     async def _ping(self) -> None:
         while True:

@@ -79,7 +79,9 @@ class DaemonProcess:
         self._changed = asyncio.Event()
 
     async def start(self, ready: str | None = READY) -> DaemonProcess:
-        """Start it; wait for ``ready`` in its log (None: do not wait, e.g. it is meant to fail)."""
+        """Start it; wait for ``ready`` in its log (None: do not wait, e.g. it is meant to fail). Started
+        again after a stop, it waits for this start's ``ready``, not the last one's."""
+        since = self.mark
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "astreinte", "--config", str(self.config), "run",
@@ -87,7 +89,7 @@ class DaemonProcess:
             stderr=asyncio.subprocess.STDOUT, env=env, cwd=self.cwd)
         self._reader = asyncio.create_task(self._read())
         if ready is not None:
-            await self.wait_for_line(ready, timeout=20)
+            await self.wait_for_line(ready, timeout=20, since=since)
         return self
 
     async def _read(self) -> None:

@@ -46,7 +46,7 @@ async def test_metrics_and_status_follow_the_router(tmp_path: Path) -> None:
     agi_task = asyncio.create_task(agi.serve())
     metrics = Metrics()
     server = StatusServer(Listen("127.0.0.1", port), metrics, router=router, ari=ari, ami=ami, agi=agi,
-                          clock=lambda: T0, watch_every=0.01)
+                          clock=lambda: T0)
     task = asyncio.create_task(server.serve())
     try:
         router.dispatch(stasis_start("c1", "1000"))                      # a call arrives on support

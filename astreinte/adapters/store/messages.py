@@ -140,10 +140,11 @@ def resume(db: Database, now: datetime) -> list[int]:
 
 
 def due(db: Database, now: datetime) -> list[dict[str, Any]]:
-    """Open messages whose next callout is due, oldest first."""
-    return [_shaped(row) for row in db.table("messages").rows_where(
-        f"state IN {OPEN} AND next_callout_at IS NOT NULL AND next_callout_at <= ?", [iso(now)],
-        order_by="recorded_at")]
+    """Open messages whose next callout is due, oldest first (asked twice a second: plain SQL, not
+    sqlite_utils' ``rows_where``, which lists the database's tables and views each time)."""
+    return [_shaped(row) for row in _select(
+        db, f"SELECT * FROM messages WHERE state IN {OPEN} AND next_callout_at IS NOT NULL "
+            "AND next_callout_at <= ? ORDER BY recorded_at", [iso(now)])]
 
 
 def states(db: Database, ids: Collection[int]) -> dict[int, dict[str, Any]]:
@@ -175,7 +176,7 @@ def revive(db: Database, team: str, since: datetime, now: datetime, why: str,
 
 def pending_events(db: Database) -> list[dict[str, Any]]:
     """The state changes not notified yet, oldest first, each with its message."""
-    events = [dict(row) for row in db.table("message_events").rows_where("notified_at IS NULL", order_by="id")]
+    events = _select(db, "SELECT * FROM message_events WHERE notified_at IS NULL ORDER BY id", [])
     for event in events:
         event["message"] = get(db, event["message_id"])
     return events
@@ -257,6 +258,12 @@ def _event(db: Database, message_id: int, at: datetime, state: str, *, by: str |
         "message_id": message_id, "at": iso(at), "state": state, "by": by, "how": how, "phone": phone,
         "detail": detail, "notified_at": iso(at) if notified is not None else None,
         "results": json.dumps(dict(notified)) if notified is not None else None})
+
+
+def _select(db: Database, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.conn.execute(sql, args)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def _shaped(row: dict[str, Any]) -> dict[str, Any]:
