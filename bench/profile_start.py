@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import logging
 import multiprocessing
 import os
 import pstats
@@ -285,9 +284,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--callees", default="", help="with --profile: what these functions call (a regex)")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, filename=os.devnull,    # as the daemon logs, to nowhere
-                        format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    from astreinte.runtime.daemon import setup_logging
+
+    setup_logging("INFO", stream=open(os.devnull, "w"))   # as the daemon logs, to nowhere  # noqa: SIM115
     server = multiprocessing.get_context("fork").Process(target=_serve_fake, args=(args.port,), daemon=True)
     server.start()
     time.sleep(1.0)

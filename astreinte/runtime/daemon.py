@@ -26,7 +26,7 @@ import signal
 from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from astreinte import config as config_module
 from astreinte.adapters.agi import AgiServer
@@ -278,14 +278,14 @@ class Daemon:
                     log.info("overrides changed: %d active CLI override(s)", len(overrides))
 
 
-def setup_logging(level: str = "INFO") -> None:
+def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     # the format names no source line, thread or process: not looked up for each record (the logging
     # HOWTO's "Optimization"; a call logs a dozen lines, findCaller walked the stack for each)
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
+                        datefmt="%Y-%m-%d %H:%M:%S", stream=stream)
     logging.getLogger("aiohttp").setLevel(logging.WARNING)
 
 
