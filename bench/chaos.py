@@ -51,7 +51,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from astreinte.adapters.ari import basic_auth  # noqa: E402
+from astreinte.adapters.ari_http import basic_auth  # noqa: E402
 from lab import phones  # noqa: E402
 from lab.pbx import LabPbx  # noqa: E402
 from lab.phones import SCENARIOS, Sipp  # noqa: E402

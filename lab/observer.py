@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from astreinte.adapters.ari import basic_auth
+from astreinte.adapters.ari_http import basic_auth
 from lab.phones import TIMEOUT_FACTOR
 
 

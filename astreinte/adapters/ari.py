@@ -8,22 +8,20 @@ the handful of calls astreinte makes are below, the events it reads typed in ``w
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
 import random
-import re
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from astreinte.adapters.ari_http import HttpPool
+from astreinte.adapters.ari_http import HttpPool, basic_auth, query_value, quoted
 from astreinte.adapters.ari_trace import AriTrace
 from astreinte.config import AriSettings
 from astreinte.domain.errors import FatalLinkError, LinkError
@@ -131,17 +129,21 @@ class Ari:
         return self._session
 
     async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                      body: Any = None, read: bool = True) -> Any:
+                      body: Any = None, read: bool = True, opens: bool = False) -> Any:
         """One REST call: the decoded JSON, or None (``read=False``: a body not needed is not decoded, such
-        as an originate's channel, kilobytes a call); raises AriError / LinkError."""
-        if self._http is None:
+        as an originate's channel, kilobytes a call); raises AriError / LinkError. A channel's requests
+        go in its lane while one is open (``opens``: this one opens it; adapters/ari_http.py)."""
+        http = self._http
+        if http is None:
             raise RuntimeError("use 'async with Ari(...)'")
-        target = _quoted(self._path + path, "/")
+        lane = path[10:].split("/", 1)[0] if (opens or http.lanes) and path.startswith("/channels/") else None
+        target = quoted(self._path + path, "/")
         if params:
-            query = "&".join(f"{k}={_quoted(_param(v))}" for k, v in params.items() if v is not None)
+            query = "&".join(f"{k}={quoted(query_value(v))}" for k, v in params.items() if v is not None)
             target += "?" + query if query else ""
         try:
-            resp = await self._http.request(method, target, None if body is None else json.dumps(body).encode())
+            resp = await http.request(method, target, None if body is None else json.dumps(body).encode(),
+                                      lane=lane, opens=opens)
         except (OSError, TimeoutError) as exc:
             raise LinkError(f"ARI {method} {path}: {exc!r}") from exc
         if resp.status < 400 and not read:
@@ -281,7 +283,13 @@ class Ari:
     # --- the calls astreinte makes ------------------------------------------------
 
     async def answer(self, channel_id: str) -> None:
-        await self.request("POST", f"/channels/{channel_id}/answer")
+        await self.request("POST", f"/channels/{channel_id}/answer", opens=True)
+
+    def ordered(self, channel_id: str) -> bool:
+        """Whether a request about ``channel_id`` made now reaches Asterisk after its answer in flight
+        (the answer's lane is open: adapters/ari_http.py); False once the answer is done, or if it
+        went on a new connection."""
+        return self._http is not None and self._http.ordered(channel_id)
 
     async def play(self, channel_id: str, media: str, playback_id: str, lang: str | None = None) -> None:
         await self.request("POST", f"/channels/{channel_id}/play/{playback_id}",
@@ -375,26 +383,3 @@ class Ari:
 
     async def ping(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/asterisk/ping") or {})
-
-
-def basic_auth(user: str, password: str) -> str:
-    """The Authorization header value (aiohttp's BasicAuth is deprecated)."""
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-
-
-# What a URL carries as it is (ids, names, numbers, PJSIP/alice, leg,<id>): one regex match, no quote()
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~!$'()*,/:;@-]*")     # a query value: RFC 3986 leaves these
-VALUE_SAFE = "!$'()*,/:;@"
-
-
-def _quoted(text: str, safe: str = VALUE_SAFE) -> str:
-    """Percent-encoded for a path (``safe="/"``) or a query value (the default)."""
-    plain = _PLAIN_PATH if safe == "/" else _PLAIN_VALUE
-    return text if plain.fullmatch(text) else quote(text, safe=safe)
-
-
-def _param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -6,21 +6,33 @@ the aiohttp client 20 % of the daemon, the event loop a good part of the rest). 
 of it: one host, JSON or nothing in, a status and a short body out. So each request here is one
 ``write`` of a pre-built head (and its JSON body) on an idle connection, and its response is
 parsed from what the connection's protocol received (``Content-Length``, chunked, or until close).
-The WebSocket stays on aiohttp (``adapters/ari.py``).
+The WebSocket stays on aiohttp (``adapters/ari.py``). The requests' encoding (the Authorization
+header, percent-encoded paths and query values) is here too.
+
+A *lane* keeps one channel's requests in order without waiting for each answer: the caller's answer
+opens it (on an idle connection), and the requests about that channel written while it is in flight
+(the lease, the greeting) go behind it on the same connection. Asterisk's HTTP server reads one
+request at a time per connection, and answering is synchronous (its response comes once the channel
+is up), so the greeting is never asked before the answer is done, and the daemon does not wait a
+round trip between them (issue 18).
 
 A connection found closed by the server while idle (Asterisk drops kept-alive ones after
 ``session_keep_alive``) is discarded; a request whose reused connection closes before any byte of
-an answer is sent once more on a new one (the server closed it as the request left: it never read
-it). Errors are ``OSError`` (refused, reset, malformed answer) and ``TimeoutError``.
+its answer is sent once more (the server closed it as the request left, or before reaching it: it
+never read it), in a lane again if its lane was opened anew meanwhile. Errors are ``OSError``
+(refused, reset, malformed answer) and ``TimeoutError``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import re
 import ssl
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 if TYPE_CHECKING:
     from astreinte.adapters.ari_trace import AriTrace
@@ -102,13 +114,18 @@ def _chunked(buffer: bytearray, at: int, status: int, keep_alive: bool, *,
     return None
 
 
+class Unanswered(ConnectionResetError):
+    """The connection closed before any byte of this request's answer came (the server never answered it)."""
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
-        self.waiter: asyncio.Future[Response] | None = None
+        self.waiters: deque[asyncio.Future[Response]] = deque()    # requests written, answered in this order
         self.closed = False
-        self.answered = False       # a byte of the current request's answer arrived
+        self.lane: str | None = None        # the lane it carries (``HttpPool.request``), if any
+        self.busy = 0                       # requests in flight on it (a lane's: several)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -116,7 +133,6 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        self.answered = True
         self._check()
 
     def eof_received(self) -> bool | None:
@@ -125,29 +141,39 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._check()
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ConnectionResetError("ARI closed the connection"))
+        partial = bool(self.buffer)         # the first request's answer had begun
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(ConnectionResetError("ARI closed the connection within an answer") if partial
+                                     else Unanswered("ARI closed the connection"))
+            partial = False
 
     def _check(self) -> None:
-        waiter = self.waiter
-        if waiter is None or waiter.done():
-            return
-        try:
-            parsed = _parse(self.buffer, closed=self.closed)
-        except BadResponse as exc:
-            waiter.set_exception(exc)
-            return
-        if parsed is not None:
+        while self.waiters and (self.buffer or not self.closed):    # (closed, nothing more: ``connection_lost``)
+            try:
+                parsed = _parse(self.buffer, closed=self.closed)
+            except BadResponse as exc:
+                self.fail(exc)
+                return
+            if parsed is None:
+                return
             response, used = parsed
             del self.buffer[:used]
-            waiter.set_result(response)
+            waiter = self.waiters.popleft()
+            if not waiter.done():           # (a request cancelled meanwhile: its answer is read all the same)
+                waiter.set_result(response)
+
+    def fail(self, exc: Exception) -> None:
+        """No answer on this connection will be read (it is not used again)."""
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(exc)
 
     def expire(self) -> None:
-        """The request's time is up: its answer will not be read (the connection is not used again)."""
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(TimeoutError())
+        """A request's time is up."""
+        self.fail(TimeoutError())
 
     def close(self) -> None:
         self.closed = True
@@ -169,10 +195,27 @@ class HttpPool:
         self._fixed = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
+        self._lanes: dict[str, _Connection] = {}        # a lane -> the connection its requests are on
         self._ssl: ssl.SSLContext | None = ssl.create_default_context() if self.tls else None
 
-    async def request(self, method: str, target: str, body: bytes | None = None) -> Response:
-        """Send one request (``target``: path and query, already encoded); its whole response."""
+    @property
+    def lanes(self) -> bool:
+        """Whether any lane is open (``request``)."""
+        return bool(self._lanes)
+
+    def ordered(self, lane: str) -> bool:
+        """Whether a request in ``lane`` written now reaches the server behind the lane's requests."""
+        connection = self._lanes.get(lane)
+        return connection is not None and not connection.closed
+
+    async def request(self, method: str, target: str, body: bytes | None = None, *, lane: str | None = None,
+                      opens: bool = False) -> Response:
+        """Send one request (``target``: path and query, already encoded); its whole response.
+
+        ``lane``: while a request of that lane is in flight, the next ones are written behind it on its
+        connection (HTTP/1.1 pipelining; the server answers them in order, after it answered the first).
+        A lane opens with an ``opens`` request, when a kept-alive connection is idle (a new one would
+        make it wait for the connection), and closes once none of its requests is in flight."""
         head = f"{method} {target} HTTP/1.1\r\n{self._fixed}"
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -185,31 +228,41 @@ class HttpPool:
         path = unquote(path) if "%" in path else path        # as the trace names it
         loop = asyncio.get_running_loop()
         while True:
-            if self._idle:
-                connection, reused = self._idle.pop(), True
-                if connection.closed:
-                    self._all.discard(connection)
-                    continue
-            else:
-                async with asyncio.timeout(self.timeout):
-                    connection, reused = await self._connect(), False
+            connection = self._lanes.get(lane) if lane is not None else None
+            reused = True
+            if connection is None or connection.closed:
+                connection = self._idle_connection()
+                if connection is not None and opens and lane is not None:
+                    connection.lane, self._lanes[lane] = lane, connection
+                elif connection is None:
+                    async with asyncio.timeout(self.timeout):
+                        connection, reused = await self._connect(), False
             expiry = loop.call_later(self.timeout, connection.expire)     # cheaper than asyncio.timeout
+            connection.busy += 1
             try:
                 response = await self._exchange(connection, data, method, path)
-            except ConnectionResetError:
-                connection.close()
-                self._all.discard(connection)
-                if reused and not connection.answered:     # closed as it left the idle set: never read
+            except Unanswered:
+                self._drop(connection)
+                if reused:          # closed as it left the idle set, or behind a request: never read
                     continue
                 raise
             except BaseException:
-                connection.close()
-                self._all.discard(connection)
+                self._drop(connection)
                 raise
             finally:
                 expiry.cancel()
-            self._release(connection, response.keep_alive)
+                connection.busy -= 1
+            if not connection.busy:         # the last of a lane's requests gives the connection back
+                self._release(connection, response.keep_alive)
             return response
+
+    def _idle_connection(self) -> _Connection | None:
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed:
+                return connection
+            self._all.discard(connection)
+        return None
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -220,21 +273,28 @@ class HttpPool:
 
     async def _exchange(self, connection: _Connection, data: bytes, method: str, path: str) -> Response:
         if connection.closed or connection.transport is None:
-            raise ConnectionResetError("ARI closed the connection")
+            raise Unanswered("ARI closed the connection")
         waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        connection.waiter, connection.answered = waiter, False
+        connection.waiters.append(waiter)
         connection.transport.write(data)
         if self.trace is not None:
             self.trace.sent(method, path)
-        try:
-            response = await waiter
-        finally:
-            connection.waiter = None
+        response = await waiter
         if self.trace is not None:
             self.trace.done(method, path, response.status)
         return response
 
+    def _drop(self, connection: _Connection) -> None:
+        connection.close()
+        self._all.discard(connection)
+        if connection.lane is not None and self._lanes.get(connection.lane) is connection:
+            del self._lanes[connection.lane]
+
     def _release(self, connection: _Connection, keep_alive: bool) -> None:
+        if connection.lane is not None:
+            if self._lanes.get(connection.lane) is connection:
+                del self._lanes[connection.lane]
+            connection.lane = None
         if keep_alive and not connection.closed and not connection.buffer and len(self._idle) < IDLE_KEPT:
             self._idle.append(connection)
         else:
@@ -246,3 +306,28 @@ class HttpPool:
             connection.close()
         self._all.clear()
         self._idle.clear()
+        self._lanes.clear()
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The Authorization header value (aiohttp's BasicAuth is deprecated)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+# What a URL carries as it is (ids, names, numbers, PJSIP/alice, leg,<id>): one regex match, no quote()
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~!$'()*,/:;@-]*")     # a query value: RFC 3986 leaves these
+VALUE_SAFE = "!$'()*,/:;@"
+
+
+def quoted(text: str, safe: str = VALUE_SAFE) -> str:
+    """Percent-encoded for a path (``safe="/"``) or a query value (the default)."""
+    plain = _PLAIN_PATH if safe == "/" else _PLAIN_VALUE
+    return text if plain.fullmatch(text) else quote(text, safe=safe)
+
+
+def query_value(value: object) -> str:
+    """A query parameter's value as ARI reads it (booleans as ``true``/``false``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -68,7 +68,9 @@ class Pump(Generic[F]):
     failed = "call %s: failed (%s)"         # the operator's log line when the runtime fails mid-call
     # The caller's answer is not waited for: ``AnswerSent`` lets the flow decide what follows while the
     # answer travels (the flow holds what reaches the caller until ``AnswerDone``); the leases it sends
-    # meanwhile go beside the answer, and the first prompt after waits for them to land
+    # meanwhile go beside the answer, and the first prompt after waits for them to land. When ARI queues
+    # the channel's requests behind the answer in flight (``CallAri.ordered``: its lane), nothing waits:
+    # the lease and the greeting are written at once, and Asterisk carries them out once it answered
     answer_early = False
 
     def __init__(self, flow: F, *, ari: CallAri, clock: Clock, register: Register, engaged: Engaged,
@@ -151,24 +153,29 @@ class Pump(Generic[F]):
                 # (a prompt asked with the answer, a menu's, waits for it as it always did)
                 self._answering = asyncio.ensure_future(self._carry_out(commands[i]))
                 await asyncio.sleep(0)          # its task runs to its request written, then the flow decides
-                self.queue.put_nowait(e.AnswerSent())
+                self.queue.put_nowait(e.AnswerSent(ordered=self.ari.ordered(self.id)))
                 i += 1
             elif isinstance(lease := commands[i], c.Lease):
                 # Asterisk applies it on the channel's thread, after the prompt it may be playing: never
                 # wait for it, but the prompt it was moved past (``Lease.cover``) waits for it a moment
                 # a channel's leases reach Asterisk in order: concurrent requests may land the other way
                 # round, and a renewal landing after the longer lease before a prompt would cut the prompt
-                task = asyncio.ensure_future(self._lease_after(self._lease_tail.get(lease.channel), lease))
+                previous = self._lease_tail.get(lease.channel)
+                task = asyncio.ensure_future(self._lease_after(previous, lease))
                 self._lease_tail[lease.channel] = task
                 self._leases.add(task)
                 task.add_done_callback(self._leases.discard)
                 if self._answering is not None and not self._answering.done():
                     self._early.append(task)
                 following = commands[i + 1] if i + 1 < len(commands) else None
-                if isinstance(following, (c.Play, c.Record)) and c.channel_of(following, self.id) == lease.channel:
+                if isinstance(following, (c.Play, c.Record)) and c.channel_of(following, self.id) == lease.channel \
+                        and not await self._queued_behind(lease, previous):
                     await self._lease_landed(lease.channel)
                 i += 1
             else:
+                if self._early and isinstance(commands[i], (c.Play, c.Record)) and \
+                        self.ari.ordered(c.channel_of(commands[i], self.id) or self.id):
+                    self._early = []        # the prompt goes behind its leases, on the answer's connection
                 if self._early and isinstance(commands[i], (c.Play, c.Record)):
                     # the prompt held until the answer was done waits for its lease (``_lease_landed``)
                     early, self._early = [task for task in self._early if not task.done()], []
@@ -210,6 +217,15 @@ class Pump(Generic[F]):
         for level, same in itertools.groupby(traces, key=lambda trace: trace.level):
             log.log(logging.WARNING if level == "warning" else logging.INFO, "call %s: %s", self.id,
                     " | ".join(trace.text for trace in same))
+
+    async def _queued_behind(self, lease: c.Lease, previous: asyncio.Task[None] | None) -> bool:
+        """Whether ``lease``, just handed to its task, went behind the channel's answer in flight: the
+        prompt after it then goes behind it the same way, without waiting for it to land (``CallAri.ordered``).
+        Its task writes its one request at its first step, unless a lease before it is in flight."""
+        if lease.last or (previous is not None and not previous.done()) or not self.ari.ordered(lease.channel):
+            return False
+        await asyncio.sleep(0)              # the lease's task runs to its request written
+        return self.ari.ordered(lease.channel)      # still behind the answer: it was written there
 
     async def _lease_landed(self, channel: str, timeout: float = 1.0) -> None:
         """Wait (a moment) for the lease in flight on ``channel``: a prompt started before it lands holds

@@ -118,3 +118,97 @@ async def test_an_answer_that_never_comes_or_is_not_http_is_a_link_error(servers
     async with Ari(settings("http://127.0.0.1:9")) as ari:
         with pytest.raises(LinkError):
             await ari.answer("c1")
+
+
+class SlowAnswer(RawServer):
+    """Reads every request as it comes; the answers go in order, the caller's answer 0.2 s late."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda _head: None)
+        self.read_before_answered: list[bytes] = []      # requests read while the answer was being made
+        self.per_connection: list[list[bytes]] = []
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        mine: list[bytes] = []
+        self.per_connection.append(mine)
+        answers: asyncio.Queue[bytes] = asyncio.Queue()
+
+        def answer(head: bytes) -> bytes:
+            body = b'{"id": "p1"}' if b"/play/" in head else b""
+            status = b"201 Created" if body else b"204 No Content"
+            return b"HTTP/1.1 " + status + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+
+        async def write() -> None:
+            while True:
+                head = await answers.get()
+                if b"/answer " in head:         # then every answer read meanwhile, in one write
+                    await asyncio.sleep(0.2)
+                    self.read_before_answered += [h for h in mine if h is not head]
+                    heads = [head]
+                    while not answers.empty():
+                        heads.append(answers.get_nowait())
+                    writer.write(b"".join(answer(h) for h in heads))
+                else:
+                    writer.write(answer(head))
+
+        writing = asyncio.create_task(write())
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.heads.append(head)
+                mine.append(head)
+                answers.put_nowait(head)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writing.cancel()
+            writer.close()
+
+
+async def test_a_channels_requests_made_while_its_answer_travels_go_behind_it_on_its_connection(
+        servers: list[RawServer]) -> None:
+    server = SlowAnswer()
+    servers.append(server)
+    async with Ari(settings(await server.start())) as ari:
+        await ari.request("GET", "/asterisk/ping")     # a kept-alive connection, idle: the answer's lane
+        answering = asyncio.create_task(ari.answer("c1"))
+        await asyncio.sleep(0)
+        assert ari.ordered("c1") and not ari.ordered("c2")
+        following = asyncio.gather(ari.set_variable("c1", "TIMEOUT(absolute)", "14"),
+                                   ari.request("POST", "/channels/c1/play/p1", params={"media": "sound:hello"}),
+                                   ari.hangup("c2"))
+        await answering
+        _lease, played, _hung = await following
+        assert played == {"id": "p1"}, "each request is given its own answer, in order"
+        assert not ari.ordered("c1"), "the lane closes once none of its requests is in flight"
+        await asyncio.gather(ari.hangup("c3"), ari.hangup("c4"))
+    first, *others = server.per_connection
+    assert [head.split(b" ")[1].split(b"?")[0] for head in first[1:4]] == [
+        b"/ari/channels/c1/answer", b"/ari/channels/c1/variable", b"/ari/channels/c1/play/p1"]
+    assert [head.split(b" ")[1] for head in server.read_before_answered[1:]] == [
+        b"/ari/channels/c1/variable?variable=TIMEOUT(absolute)&value=14",
+        b"/ari/channels/c1/play/p1?media=sound:hello"], \
+        "written before the answer's response, without waiting for it"
+    elsewhere = [[head.split(b" ")[1] for head in heads] for heads in others]
+    assert elsewhere in ([[b"/ari/channels/c2", b"/ari/channels/c3"]], [[b"/ari/channels/c2", b"/ari/channels/c4"]]), \
+        "another channel's request goes on a connection of its own"
+    assert [head.split(b" ")[1] for head in first[4:]] in ([b"/ari/channels/c4"], [b"/ari/channels/c3"]), \
+        "the lane's connection is idle once, then serves one request at a time"
+
+
+async def test_requests_behind_an_answer_are_sent_again_when_the_server_closes_before_them(
+        servers: list[RawServer]) -> None:
+    # the server answers two requests on each connection, then closes it: the lease queued behind the
+    # answer (the second) was never answered, so it is sent again, on a new connection, and only once
+    server = RawServer(lambda _head: b"HTTP/1.1 204 No Content\r\n\r\n", close_after=2)
+    servers.append(server)
+    async with Ari(settings(await server.start())) as ari:
+        await ari.request("GET", "/asterisk/ping")
+        answering = asyncio.create_task(ari.answer("c1"))
+        await asyncio.sleep(0)
+        assert ari.ordered("c1")
+        await asyncio.gather(answering, ari.set_variable("c1", "TIMEOUT(absolute)", "14"))
+    paths = [head.split(b" ")[1].split(b"?")[0] for head in server.heads]
+    assert paths == [b"/ari/asterisk/ping", b"/ari/channels/c1/answer", b"/ari/channels/c1/variable"]
+    assert server.connections == 2

@@ -58,6 +58,14 @@ async def test_call_reaches_alice_after_greeting_is_bridged_and_torn_down(
     invite = alice.received("INVITE")
     assert len(invite) == 1, "alice's phone should be rung exactly once"
     assert _aware(invite[0].at) >= _asterisk_time(greeting), "the phone rang before the greeting started"
+    # the greeting is asked while the answer travels (queued behind it, adapters/ari_http.py): Asterisk
+    # still plays it to an answered call, never as early media before its 200 OK
+    up = await observer.wait_for(
+        lambda s: s.type == "ChannelStateChange" and channel_name(s).startswith("PJSIP/trunk-")
+        and s.event["channel"]["state"] == "Up", what="the caller's channel answered")
+    assert _asterisk_time(greeting) >= _asterisk_time(up), "the greeting started before the answer"
+    assert caller.received("183") == [], "the greeting was played as early media"
+    assert caller.received("200"), caller.output
 
     caller_bye = caller.sent("BYE")
     alice_bye = alice.received("BYE")

@@ -45,6 +45,8 @@ class FakeAri:
         self._events: asyncio.Queue[a.Event | Connected | Disconnected | None] = asyncio.Queue()
         self.changed = asyncio.Event()
         self.stasis_failures = 0
+        self.lanes = False               # True: as ``Ari``, a channel's requests queue behind its answer in flight
+        self._answering: set[str] = set()
 
     # what the tests look at
     def what(self) -> list[str]:
@@ -75,8 +77,15 @@ class FakeAri:
 
     # CallAri
     async def answer(self, channel_id: str) -> None:
-        await self._ask("answer", channel_id)
+        self._answering.add(channel_id)
+        try:
+            await self._ask("answer", channel_id)
+        finally:
+            self._answering.discard(channel_id)
         self.asked.append(Asked("answer done", channel_id))
+
+    def ordered(self, channel_id: str) -> bool:
+        return self.lanes and channel_id in self._answering
 
     async def play(self, channel_id: str, media: str, playback_id: str, lang: str | None = None) -> None:
         await self._ask("play", channel_id, media=media, playback=playback_id)

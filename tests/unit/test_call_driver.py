@@ -204,6 +204,23 @@ async def test_ringall_sends_every_phone_before_asterisk_answered_for_any(tmp_pa
     await ended(calls)
 
 
+async def test_behind_an_answer_kept_in_order_the_lease_and_greeting_are_asked_at_once() -> None:
+    # the real ARI client queues a channel's requests behind its answer in flight (one connection,
+    # adapters/ari_http.py): the lease and the greeting are then asked without waiting for the answer
+    ari = FakeAri()
+    ari.lanes, ari.delays["answer"] = True, 0.2
+    calls = router(ari)
+    await arrive(calls, ari)
+    await ari.asked_for("play", timeout=0.15)
+    assert ari.what() == ["answer", "set", "play"], "asked in this order, while the answer is in flight"
+    await wait_until(lambda: "answer done" in ari.what(), 1, "the answer done")
+    await stays(lambda: "originate" not in ari.what(), 0.1, "no phone rings before the greeting started")
+    calls.dispatch(playback_started(ari, "sound:greeting"))
+    await ari.asked_for("originate")
+    calls.dispatch(hung_up(CALLER))
+    await ended(calls)
+
+
 async def test_the_greeting_waits_for_its_lease_sent_beside_the_answer() -> None:
     # the lease moved past the greeting travels with the answer; if it lands after the answer, the
     # greeting still waits for it (Asterisk would apply it after the greeting, the 3 s lease running out)

@@ -163,6 +163,21 @@ def test_on_a_pbx_slow_to_answer_no_phone_rings_before_the_greeting_is_asked() -
     assert call.legs() == [f"{CALL}-L1"]
 
 
+def test_behind_an_answer_the_runtime_keeps_in_order_the_greeting_goes_at_once_its_timer_waits() -> None:
+    # ARI queues the caller's requests behind the answer in flight (AnswerSent.ordered): the lease and
+    # the greeting go with the answer, in that order; the greeting's half second still runs from the answer's end
+    call = CallScript(line())
+    sent = call.send(e.AnswerSent(ordered=True), after=0.001)
+    assert [type(command).__name__ for command in sent] == ["Lease", "Play"]
+    assert call.of(c.Play, sent)[0].media == "sound:greeting" and call.of(c.Lease, sent)[0].seconds > 4
+    assert call.wait(0.8) == [] and call.legs() == [], "a slow answer rings nobody before the greeting"
+    done = call.answered()
+    assert call.of(c.Play, done) == [] and call.of(c.Lease, done) == [], "nothing is asked twice"
+    assert call.wait(0.49) == [] and call.legs() == []
+    call.wait(0.02)
+    assert call.legs() == [f"{CALL}-L1"]
+
+
 def test_a_refused_answer_after_it_was_sent_still_plays_the_greeting() -> None:
     # Asterisk refuses the answer (not a vanished channel): the call goes on as after any refused answer
     call = CallScript(line())

@@ -51,7 +51,7 @@ def possible(call: CallScript) -> list[e.Event]:
     flow = call.flow
     out: list[e.Event] = [h.TimerExpired(), e.ChannelLeft(CALL), e.DigitPressed(CALL, "1"), e.DigitPressed(CALL, "5")]
     if c.Answer() in call.sent:
-        out += [e.AnswerSent(), e.AnswerDone(), e.RequestFailed(c.Answer(), "404"),
+        out += [e.AnswerSent(), e.AnswerSent(ordered=True), e.AnswerDone(), e.RequestFailed(c.Answer(), "404"),
                 e.RequestFailed(c.Answer(), "500 Internal Server Error")]
     out.append(e.RequestFailed(c.Lease(CALL, 4), "HTTP 422 Channel not in Stasis application", gone=True))
     for playback in flow.media.playbacks:

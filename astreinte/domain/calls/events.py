@@ -82,7 +82,11 @@ class RecordingFailed:
 @dataclass(frozen=True)
 class AnswerSent:
     """The ``Answer`` request is on its way (its ``AnswerDone``, or its ``RequestFailed``, follows): the
-    flow decides what follows meanwhile, sends the leases at once and holds the rest until then."""
+    flow decides what follows meanwhile, sends the leases at once and holds the rest until then.
+    ``ordered``: what the flow asks about the caller's channel from now on reaches Asterisk after the
+    answer (the runtime queues it behind the answer): nothing is held."""
+
+    ordered: bool = False
 
 
 @dataclass(frozen=True)

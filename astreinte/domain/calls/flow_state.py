@@ -71,6 +71,7 @@ class FlowState:
         arrival's row) go now, beside the answer; what reaches the caller is held until ``AnswerDone``
         (Asterisk must not play before it answers), or a refusal of the answer that is not the caller
         gone (the call goes on, as after any refused answer). A caller gone meanwhile gets none of it.
+        When the runtime queues them behind the answer (``AnswerSent.ordered``), nothing is held.
         The phase's timer waits too: it runs from the answer's end (the greeting's half second before
         the first phones ring, on a PBX slow to answer, must not run out before the greeting is asked)."""
         refused = isinstance(event, e.RequestFailed) and isinstance(event.command, c.Answer)
@@ -84,11 +85,13 @@ class FlowState:
                 out += held
         elif isinstance(event, e.AnswerSent) and not self._answer_over:
             now_: list[c.Command] = []
+            reaching: list[c.Command] = []
             for command in out:
                 keep = isinstance(command, (c.Lease, c.Trace, c.SaveArrival))
-                (now_ if keep else self._held).append(command)
-            out[:] = now_
-            if self._held and self._until is not None:
+                (now_ if keep else reaching).append(command)
+            if not event.ordered:           # else they go now, and Asterisk carries them out after the answer
+                out[:], self._held = now_, reaching
+            if reaching and self._until is not None:
                 self._paused, self._until = self._until - now, None
 
     # ── what the runtime reads ──────────────────────────────────────────────
