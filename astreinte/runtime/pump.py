@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -61,6 +62,15 @@ class Flow(Protocol):
 
 
 F = TypeVar("F", bound=Flow)
+
+
+@dataclass(frozen=True)
+class _Alarm:
+    """The flow's deadline ``at`` passed (``Pump._next``)."""
+
+    at: datetime
+
+
 _TOGETHER = (c.Originate, c.Hangup)     # requests of one run sent together (``_together``)
 
 
@@ -86,6 +96,8 @@ class Pump(Generic[F]):
         self._queued: set[asyncio.Task[Any]] = set()           # leases not sent yet: dropped at the end
         self._answering: asyncio.Task[None] | None = None      # the caller's answer in flight (answer_early)
         self._early: list[asyncio.Task[None]] = []            # leases sent while it was
+        self._alarm: asyncio.TimerHandle | None = None         # the flow's deadline (``_next``)
+        self._alarm_at: datetime | None = None
 
     def feed(self, event: a.Event | Presence) -> None:
         """An ARI event about one of this call's channels, or a presence fact from the router.
@@ -129,13 +141,24 @@ class Pump(Generic[F]):
             await self._cleanup()
 
     async def _next(self) -> Any:
-        deadline = self.flow.deadline
-        timeout = None if deadline is None else max(0.0, (deadline - self.clock()).total_seconds())
-        try:
-            async with asyncio.timeout(timeout):
-                return await self.queue.get()
-        except TimeoutError:
-            return h.TimerExpired()
+        """The next event, or ``TimerExpired`` once the flow's deadline passed. One alarm on the loop
+        per deadline, not a timeout per event (most events leave the deadline where it was)."""
+        while True:
+            deadline = self.flow.deadline
+            if deadline != self._alarm_at:
+                if self._alarm is not None:
+                    self._alarm.cancel()
+                self._alarm, self._alarm_at = None, deadline
+                if deadline is not None:
+                    delay = max(0.0, (deadline - self.clock()).total_seconds())
+                    self._alarm = asyncio.get_running_loop().call_later(delay, self.queue.put_nowait,
+                                                                        _Alarm(deadline))
+            event = await self.queue.get()
+            if not isinstance(event, _Alarm):
+                return event
+            if event.at == self._alarm_at:      # (else the alarm of a deadline moved since)
+                self._alarm = self._alarm_at = None
+                return h.TimerExpired()
 
     async def _execute(self, commands: Sequence[Any]) -> None:
         i = 0
@@ -146,8 +169,11 @@ class Pump(Generic[F]):
                 j = i + 1
                 while j < len(commands) and isinstance(commands[j], c.Trace):
                     j += 1
-                self._log(commands[i:j])
-                i = j
+                if j < len(commands) and isinstance(commands[j], _TOGETHER):     # one line with the run's
+                    i = await self._together(commands, j, leading=commands[i:j])
+                else:
+                    self._log(commands[i:j])
+                    i = j
             elif self.answer_early and isinstance(commands[i], c.Answer) and all(
                     isinstance(later, (c.Lease, c.Trace, c.SaveArrival)) for later in commands[i + 1:]):
                 # (a prompt asked with the answer, a menu's, waits for it as it always did)
@@ -184,19 +210,19 @@ class Pump(Generic[F]):
                 await self._carry_out(commands[i])
                 i += 1
 
-    async def _together(self, commands: Sequence[Any], i: int) -> int:
+    async def _together(self, commands: Sequence[Any], i: int, leading: Sequence[c.Trace] = ()) -> int:
         """A run of originates (ringall: every phone at once) or of hangups (the other legs of a hunt,
         every phone of a ringall) from ``commands[i]``, their step lines between them: the requests are
-        written in one loop turn, the lines logged after, and the run is done when every request is.
-        One request after another, each phone would ring only once Asterisk had answered for the one
-        before. Returns the index after the run."""
+        written in one loop turn, the lines logged after (with the ``leading`` ones, in one record),
+        and the run is done when every request is. One request after another, each phone would ring
+        only once Asterisk had answered for the one before. Returns the index after the run."""
         kind = type(commands[i])
         j = i
         while j < len(commands) and isinstance(commands[j], (kind, c.Trace)):
             j += 1
         run = commands[i:j]
         requests = [command for command in run if isinstance(command, kind)]
-        traces = [command for command in run if isinstance(command, c.Trace)]
+        traces = [*leading, *(command for command in run if isinstance(command, c.Trace))]
         if len(requests) == 1:
             await self._carry_out(requests[0])
             self._log(traces)
@@ -294,6 +320,8 @@ class Pump(Generic[F]):
     async def _cleanup(self) -> None:
         """Let the lease renewals in flight end (briefly), stop routing the call's channels here (a
         driver adds its own clean-up)."""
+        if self._alarm is not None:
+            self._alarm.cancel()
         for queued in list(self._queued):       # the call is over: a lease not sent yet is not needed
             queued.cancel()
         if self._answering is not None and not self._answering.done():
