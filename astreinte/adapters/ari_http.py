@@ -52,33 +52,42 @@ class Response:
     keep_alive: bool
 
 
+def _field(fields: bytes, name: bytes) -> bytes | None:
+    """A header's value in ``fields`` (the head after its status line, lowercased), or None."""
+    at = fields.find(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    start = at + len(name) + 3
+    stop = fields.find(b"\r\n", start)
+    return fields[start:stop if stop >= 0 else len(fields)].strip()
+
+
 def _parse(buffer: bytearray, *, closed: bool) -> tuple[Response, int] | None:
-    """One whole response at the start of ``buffer`` and its length, or None while incomplete."""
+    """One whole response at the start of ``buffer`` and its length, or None while incomplete. The three
+    headers that matter are looked for in the head's bytes (not every header split into a dict)."""
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
         if closed:
             raise BadResponse("connection closed before a whole response")
         return None
-    head = bytes(buffer[:end]).decode("latin-1").split("\r\n")
-    parts = head[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-        raise BadResponse(f"not an HTTP/1.x status line: {head[0][:80]!r}")
+    head = bytes(buffer[:end])
+    first = head.find(b"\r\n")
+    status_line, fields = (head, b"") if first < 0 else (head[:first], head[first:].lower())
+    parts = status_line.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise BadResponse(f"not an HTTP/1.x status line: {status_line[:80].decode('latin-1')!r}")
     status = int(parts[1])
-    headers: dict[str, str] = {}
-    for line in head[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    keep_alive = headers.get("connection", "").lower() != "close" and parts[0] != "HTTP/1.0"
+    keep_alive = _field(fields, b"connection") != b"close" and parts[0] != b"HTTP/1.0"
     start = end + 4
     if status in NO_BODY or 100 <= status < 200:
         return Response(status, b"", keep_alive), start
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+    if b"chunked" in (_field(fields, b"transfer-encoding") or b""):
         return _chunked(buffer, start, status, keep_alive, closed=closed)
-    if "content-length" in headers:
-        try:
-            length = int(headers["content-length"])
-        except ValueError:
-            raise BadResponse(f"Content-Length {headers['content-length'][:20]!r}") from None
+    declared = _field(fields, b"content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadResponse(f"Content-Length {declared[:20].decode('latin-1')!r}")
+        length = int(declared)
         if len(buffer) < start + length:
             if closed:
                 raise BadResponse("connection closed within the response's body")

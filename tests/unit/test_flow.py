@@ -130,7 +130,7 @@ def test_the_first_phones_wait_for_the_greeting_to_start_but_half_a_second_at_mo
     assert call.wait(0.49) == []
     out = call.wait(0.02)                                         # the greeting never reported starting
     assert call.legs() == [f"{CALL}-L1"]
-    assert kinds(out)[:2] == ["SaveArrival", "Originate"]         # the arrival is logged after the request
+    assert kinds(out)[0] == "Originate" and "SaveArrival" in kinds(out), "the arrival is saved after the request"
     assert call.traces()[:4] == ["ringing alice (level 1) on PJSIP/alice",
                                  "arrived on 1000 from 0611223344: team support, in service",
                                  "level 1 (primary): alice, phones PJSIP/alice",

@@ -218,7 +218,8 @@ class CallFlow(FlowState):
     # ── the hunt ─────────────────────────────────────────────────────────────
 
     def _start_hunt(self, now: datetime, out: list[c.Command]) -> None:
-        """Ring the first phones (nobody if the caller left); the arrival is logged after the requests."""
+        """Ring the first phones (nobody if the caller left); the arrival is logged after the requests
+        (its row too: the phones are rung first)."""
         assert self.team is not None
         status = self._status = self._status or self.line.schedule.who(self.team.id, now)
         gone = self.caller_gone
@@ -229,8 +230,6 @@ class CallFlow(FlowState):
         callees.caller_name = self.customer.label if self.customer is not None else None
         callees.confirmation = self._confirmation
         self.record.reason = self.record.reason if status.in_service else "outside_service"
-        if self._reception.path == "team" and self.line.team is not None:     # not saved at arrival
-            out.append(c.SaveArrival(self.record.copy()))
         first = [] if gone else callees.start(now, out)
         callees.describe(status, now, out)
         if gone:
@@ -240,6 +239,8 @@ class CallFlow(FlowState):
             who, spoken = self.customer, callee_language(r.person.language for r in status.chain)
             out.append(c.RenderConfirmation(self.team.id, self.line.caller, who.name if who else "",
                                             who.site if who else "", spoken))
+        if self._reception.path == "team" and self.line.team is not None:     # not saved at arrival
+            out.append(c.SaveArrival(self.record.copy()))       # after the first phones' requests
         self._for_caller(first, now, out)
 
     def _for_caller(self, commands: list[CallerCommand], now: datetime, out: list[c.Command]) -> None:
