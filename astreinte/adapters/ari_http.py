@@ -19,8 +19,12 @@ round trip between them (issue 18).
 A connection found closed by the server while idle (Asterisk drops kept-alive ones after
 ``session_keep_alive``) is discarded; a request whose reused connection closes before any byte of
 its answer is sent once more (the server closed it as the request left, or before reaching it: it
-never read it), in a lane again if its lane was opened anew meanwhile. Errors are ``OSError``
-(refused, reset, malformed answer) and ``TimeoutError``.
+never read it), in a lane again if its lane was opened anew meanwhile. That resend can lose a
+lane's order: when no idle connection is left for the answer's resend, the lane is not reopened and
+its followers go on connections of their own, so the greeting may reach Asterisk before the answer
+(it then plays as early media until the answer lands). It needs the server to close the connection
+exactly as the answer is written on it. Errors are ``OSError`` (refused, reset, malformed answer)
+and ``TimeoutError``.
 """
 
 from __future__ import annotations

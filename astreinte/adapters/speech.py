@@ -27,6 +27,9 @@ SPEED = 150
 PUBLIC_FILE = 0o644
 PUBLIC_DIR = 0o755
 LENGTHS = "sound-lengths.json"     # how long Asterisk's own sounds play (domain/calls/play_lengths.py)
+# espeak-ng renders a sentence in well under a second; a child still running after this is stuck
+# (and would hold the message or the greeting waiting on it for ever): it is killed
+RENDER_TIMEOUT = 30.0
 
 
 class SpeechError(AstreinteError):
@@ -79,10 +82,21 @@ async def render(text: str, directory: Path, asterisk_dir: str, voice: str = DEF
 
 
 async def _run(argv: list[str], stdin: bytes | None = None) -> bytes:
+    timeout = RENDER_TIMEOUT
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await proc.communicate(stdin)
+    try:
+        async with asyncio.timeout(timeout):
+            out, err = await proc.communicate(stdin)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise SpeechError(f"{argv[0]} did not finish within {timeout:g} s (killed)") from None
+    except asyncio.CancelledError:
+        if proc.returncode is None:     # no orphan left behind (asyncio's child watcher reaps it)
+            proc.kill()
+        raise
     if proc.returncode != 0:
         raise SpeechError(f"{argv[0]} failed ({proc.returncode}): {err.decode(errors='replace').strip()[:200]}")
     return out
