@@ -49,6 +49,7 @@ from astreinte.domain.calls.service_line import Announcement
 from astreinte.domain.errors import ConfigError, FatalLinkError, StoreError
 from astreinte.domain.rota import Override
 from astreinte.domain.schedule import Schedule
+from astreinte.runtime import heap
 from astreinte.runtime.astdb import AstDbWriter
 from astreinte.runtime.callouts import CalloutService
 from astreinte.runtime.links import LinkAlarm
@@ -156,6 +157,7 @@ class Daemon:
                              tg.create_task(recovery.run(), name="recovery"),
                              tg.create_task(systemd.heartbeat(), name="watchdog")]
                     await asyncio.sleep(0)          # every part started (the AGI server binds in its first step)
+                    log.debug("%d long-lived objects out of the garbage collector's passes", heap.settle())
                     systemd.notify("READY=1", f"STATUS=taking calls for {len(config.teams)} team(s)")
                     await self.stop.wait()
                     systemd.notify("STOPPING=1", f"STATUS=draining {router.live_calls} live call(s)")
@@ -236,6 +238,7 @@ class Daemon:
             log.exception("reload (%s) failed, keeping the running rota", why)
             return False
         self.live.swap(config, schedule, prompts)
+        heap.refresh()
         self._tell(config, publication)
         if content is None:
             self._file.loaded()
