@@ -1,4 +1,4 @@
-"""A thin ARI client on aiohttp: REST calls plus one reconnecting WebSocket.
+"""A thin ARI client: REST calls (adapters/ari_http.py) plus one reconnecting WebSocket (adapters/ari_ws.py).
 
 Why not a library: ari-py is Python 2 only; ari-client never reconnects after an Asterisk restart;
 aioari leaks sessions; asyncari works but is untyped (see docs/design.md). ARI is a small REST API:
@@ -11,17 +11,19 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass, field
+from functools import partial
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-
+from astreinte.adapters import ari_ws
 from astreinte.adapters.ari_http import HttpPool, basic_auth, query_value, quoted
+from astreinte.adapters.ari_link import Connected as Connected  # (Connected, Disconnected, backoff: re-exported)
+from astreinte.adapters.ari_link import Deliver, Link, hand, probe_number
+from astreinte.adapters.ari_link import Disconnected as Disconnected
+from astreinte.adapters.ari_link import backoff as backoff
 from astreinte.adapters.ari_trace import AriTrace
 from astreinte.config import AriSettings
 from astreinte.domain.errors import FatalLinkError, LinkError
@@ -31,9 +33,7 @@ log = logging.getLogger("astreinte.ari")
 
 APP_CHECK_EVERY = 5.0   # seconds between probes that the app's events still reach our WebSocket
 PROBE = "astreinte-probe"
-# Asterisk sends a PJSIP channel's events twice, once for the app's channel subscription and once for
-# its ``endpoint:PJSIP`` one (presence), as the very same frame: the last RECENT frames are compared
-RECENT = 8
+HEARTBEAT = 15.0        # seconds without a byte from Asterisk before a ping (adapters/ari_ws.py)
 
 
 class AriError(LinkError):
@@ -42,49 +42,6 @@ class AriError(LinkError):
     def __init__(self, method: str, path: str, status: int, body: str) -> None:
         self.status = status
         super().__init__(f"ARI {method} {path}: HTTP {status} {body.strip()[:200]}")
-
-
-@dataclass(frozen=True)
-class Connected:
-    """The WebSocket is (re)connected: subscriptions are live, state must be re-read."""
-
-    attempt: int
-
-
-@dataclass(frozen=True)
-class Disconnected:
-    """The WebSocket closed; events until the next ``Connected`` are lost."""
-
-    reason: str
-
-
-def backoff(initial: float = 0.1, factor: float = 1.6, maximum: float = 5.0) -> AsyncIterator[float]:
-    """Jittered exponential delays: fast first retry (callers are refused while we are away)."""
-
-    async def delays() -> AsyncIterator[float]:
-        delay = initial
-        while True:
-            yield delay * random.uniform(0.8, 1.2)
-            delay = min(delay * factor, maximum)
-
-    return delays()
-
-
-@dataclass
-class _Link:
-    """What ``_watch`` knows of one WebSocket connection."""
-
-    echoed: int = 0                     # the last probe event received back
-    replaced: bool = False              # another client took the app over (ApplicationReplaced)
-    lost: str | None = None             # why we close it
-    wake: asyncio.Event = field(default_factory=asyncio.Event)    # set with ``lost``
-
-
-def _probe_number(data: Mapping[str, Any]) -> int:
-    try:
-        return int((data.get("userevent") or {}).get("probe", 0))
-    except (TypeError, ValueError, AttributeError):
-        return 0
 
 
 class Ari:
@@ -97,18 +54,15 @@ class Ari:
         self.app_check_every = app_check_every
         self.serving = False        # connected, and Asterisk sends this app's calls to us
         self.continued: deque[str] = deque(maxlen=256)    # channels sent on into the dialplan, latest last
-        self._link: _Link | None = None     # the open connection's state
+        self._link: Link | None = None     # the open connection's state
         self.base = settings.url.rstrip("/") + "/ari"
         self._path = urlsplit(self.base).path
         self._request_timeout = request_timeout
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._session: aiohttp.ClientSession | None = None      # the WebSocket
-        self._http: HttpPool | None = None                      # the REST requests (adapters/ari_http.py)
+        self._auth = {"Authorization": basic_auth(settings.username, settings.password)}
+        self._http: HttpPool | None = None      # the REST requests (adapters/ari_http.py)
 
     async def __aenter__(self) -> Ari:
-        auth = {"Authorization": basic_auth(self.settings.username, self.settings.password)}
-        self._session = aiohttp.ClientSession(headers=auth, timeout=self._timeout)
-        self._http = HttpPool(self.base, auth, timeout=self._request_timeout, trace=self.trace)
+        self._http = HttpPool(self.base, self._auth, timeout=self._request_timeout, trace=self.trace)
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
@@ -116,17 +70,8 @@ class Ari:
         if self._http is not None:
             self._http.close()
             self._http = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
         if self.trace is not None:
             self.trace.flush()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            raise RuntimeError("use 'async with Ari(...)'")
-        return self._session
 
     async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                       body: Any = None, read: bool = True, opens: bool = False) -> Any:
@@ -160,29 +105,33 @@ class Ari:
         except ValueError as exc:
             raise LinkError(f"ARI {method} {path}: the answer is not JSON: {text[:80]!r}") from exc
 
-    async def events(self) -> AsyncIterator[Event | Connected | Disconnected]:
-        """The app's events, forever: reconnects with jittered backoff, yields Connected after each."""
-        url = self.base.replace("http", "ws", 1) + "/events"
-        params = {"app": self.settings.app, "subscribeAll": "false"}
+    async def events(self, deliver: Deliver | None = None) -> AsyncIterator[Event | Connected | Disconnected]:
+        """The app's events, forever: reconnects with jittered backoff, yields Connected after each.
+
+        With ``deliver``, each event goes to it as its frame is read, in the WebSocket's own callback
+        (no task switch between the socket and the router, issue 18), and only Connected and
+        Disconnected are yielded. The events read while the caller handles a Connected are held,
+        and handed over, in order, once it asks for the next item."""
+        target = f"{quoted(self._path + '/events', '/')}?app={quoted(self.settings.app)}&subscribeAll=false"
         attempt = 0
         delays = backoff()
         while True:
+            link = Link()
             try:
-                ws = await self.session.ws_connect(
-                    url, params=params, heartbeat=15.0, timeout=aiohttp.ClientWSTimeout(ws_close=5.0))
-            except aiohttp.WSServerHandshakeError as exc:
+                socket = await ari_ws.connect(self.base, target, self._auth, partial(self._frame, link),
+                                              timeout=self._request_timeout, heartbeat=HEARTBEAT)
+            except ari_ws.HandshakeError as exc:
                 if exc.status == 401:
                     raise FatalLinkError(
                         f"ARI at {self.settings.url} refused user {self.settings.username!r}: "
                         "check asterisk.ari.username/password and ari.conf") from exc
                 reason = f"handshake HTTP {exc.status}"
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             else:
                 attempt += 1
                 delays = backoff()
-                link = _Link()
-                async with contextlib.aclosing(self._read(ws, attempt, link)) as items:
+                async with contextlib.aclosing(self._read(socket, attempt, link, deliver)) as items:
                     async for item in items:
                         yield item
                 reason = link.lost or "WebSocket closed"
@@ -190,51 +139,69 @@ class Ari:
             log.info("ARI unavailable (%s); retrying in %.2f s", reason, delay)
             await asyncio.sleep(delay)
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse, attempt: int,
-                    link: _Link) -> AsyncGenerator[Event | Connected | Disconnected, None]:
+    async def _read(self, socket: ari_ws.EventSocket, attempt: int, link: Link,
+                    deliver: Deliver | None) -> AsyncGenerator[Event | Connected | Disconnected, None]:
         """One connection's events, from Connected to Disconnected, watched by ``_watch``."""
         log.info("ARI connected to %s, app %r", self.settings.url, self.settings.app)
         self.serving = True
         self._link = link
-        watch = asyncio.get_running_loop().create_task(self._watch(ws, link))
+        watch = asyncio.get_running_loop().create_task(self._watch(socket, link))
+        socket.done.add_done_callback(lambda _: link.nudge())
         try:
             yield Connected(attempt)
-            recent: deque[str] = deque(maxlen=RECENT)
-            async for msg in ws:
-                if msg.type == aiohttp.WSMsgType.TEXT:
-                    if msg.data in recent:      # the same event told twice: not parsed, not routed again
-                        continue
-                    recent.append(msg.data)
-                    try:
-                        data = json.loads(msg.data)
-                    except ValueError:
-                        log.warning("ARI sent a frame that is not JSON: %.120r", msg.data)
-                        continue
-                    if not isinstance(data, dict):
-                        continue
-                    if self.trace is not None:
-                        self.trace.received(data)
-                    if data.get("type") == "ChannelUserevent" and data.get("eventname") == PROBE:
-                        link.echoed = max(link.echoed, _probe_number(data))
-                        continue
-                    event = parse_event(data)
-                    if event.type == "ApplicationReplaced":
-                        self.serving = False
-                        link.replaced = True
-                        log.error("another client took over ARI app %r (a second `astreinte run`? a tool using "
-                                  "the daemon's app name?): Asterisk sends the calls to it now; this daemon "
-                                  "takes the app back once a call falls to the dialplan fallback",
-                                  self.settings.app)
-                    yield event
-                elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+            while True:
+                while link.held:
+                    event = link.held.popleft()
+                    if deliver is None:
+                        yield event
+                    else:
+                        hand(deliver, event)
+                if socket.done.done():
                     break
+                if deliver is not None:         # live: from now on the frames are routed as they come
+                    link.deliver = partial(hand, deliver)
+                    await asyncio.wait([socket.done])
+                    break
+                link.waiter = asyncio.get_running_loop().create_future()
+                await link.waiter
         finally:
+            link.deliver = None
             self.serving = False
             self._link = None
             watch.cancel()
             await asyncio.wait([watch])     # re-raises our own cancellation, never swallows it
-            await ws.close()
-        yield Disconnected(link.lost or "WebSocket closed")
+            ended = await socket.close()
+        yield Disconnected(link.lost or ended)
+
+    def _frame(self, link: Link, text: str) -> None:
+        """One text message of the WebSocket (in its callback): to ``deliver``, or held for ``_read``."""
+        if text in link.recent:         # the same event told twice: not parsed, not routed again
+            return
+        link.recent.append(text)
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("ARI sent a frame that is not JSON: %.120r", text)
+            return
+        if not isinstance(data, dict):
+            return
+        if self.trace is not None:
+            self.trace.received(data)
+        if data.get("type") == "ChannelUserevent" and data.get("eventname") == PROBE:
+            link.echoed = max(link.echoed, probe_number(data))
+            return
+        event = parse_event(data)
+        if event.type == "ApplicationReplaced":
+            self.serving = False
+            link.replaced = True
+            log.error("another client took over ARI app %r (a second `astreinte run`? a tool using "
+                      "the daemon's app name?): Asterisk sends the calls to it now; this daemon "
+                      "takes the app back once a call falls to the dialplan fallback", self.settings.app)
+        if link.deliver is not None:
+            link.deliver(event)
+        else:
+            link.held.append(event)
+            link.nudge()
 
     def stasis_failed(self) -> None:
         """A call's ``Stasis()`` failed (the FastAGI server saw it): Asterisk has no active app of ours.
@@ -247,8 +214,8 @@ class Ari:
             link.lost = f"a call's Stasis() failed: Asterisk does not send app {self.settings.app!r} to us"
             link.wake.set()
 
-    async def _watch(self, ws: aiohttp.ClientWebSocketResponse, link: _Link) -> None:
-        """Close ``ws`` (``events`` then reconnects) once it no longer brings the app's events.
+    async def _watch(self, socket: ari_ws.EventSocket, link: Link) -> None:
+        """Close ``socket`` (``events`` then reconnects) once it no longer brings the app's events.
 
         Asterisk 22 deactivates an app when *any* WebSocket that held it closes, even after a newer
         one registered the same name, and tells nobody: an earlier connection of ours finishing its
@@ -266,7 +233,7 @@ class Ari:
                              f"this connection no longer receives app {self.settings.app!r}")
             if link.lost:
                 log.warning("%s; reconnecting", link.lost)
-                await ws.close()
+                await socket.close()
                 return
             if not link.replaced:
                 try:

@@ -49,7 +49,11 @@ class AriPort(CallAri, Protocol):
     settings: AriSettings
     serving: bool                       # connected, and Asterisk sends this app's calls to us
 
-    def events(self) -> AsyncIterator[Event | Connected | Disconnected]: ...
+    def events(self, deliver: Callable[[Event], None] | None = None
+               ) -> AsyncIterator[Event | Connected | Disconnected]:
+        """Connected, then the app's events, Disconnected, Connected... With ``deliver`` the events go
+        to it as they are read (only the link's changes are yielded), never while a Connected is being
+        handled: those read meanwhile wait for the next ``anext``."""
     def stasis_failed(self) -> None: ...
     async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                       body: Any = None) -> Any: ...

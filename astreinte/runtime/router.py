@@ -91,14 +91,14 @@ class Router:
         """Read the app's events forever (the ARI client reconnects by itself)."""
         rescue = asyncio.get_running_loop().create_task(self._rescue_stranded())
         try:
-            async for event in self.ari.events():
-                match event:
+            async for change in self.ari.events(self.dispatch):     # the events go to dispatch as read
+                match change:
                     case Connected():
                         await self._resync()
                     case Disconnected(reason=reason):
                         log.warning("ARI link lost (%s): live calls keep their state, new calls wait", reason)
                     case _:
-                        self.dispatch(event)
+                        self.dispatch(change)
         finally:
             rescue.cancel()
             await asyncio.wait([rescue, *self._background])

@@ -130,9 +130,13 @@ class FakeAri:
         await self._ask("set", channel_id, name=name, value=value)
 
     # AriPort
-    async def events(self) -> AsyncIterator[a.Event | Connected | Disconnected]:
+    async def events(self, deliver: Callable[[a.Event], None] | None = None
+                     ) -> AsyncIterator[a.Event | Connected | Disconnected]:
         while (event := await self._events.get()) is not None:
-            yield event
+            if deliver is None or isinstance(event, (Connected, Disconnected)):
+                yield event
+            else:
+                deliver(event)
 
     def stasis_failed(self) -> None:
         self.stasis_failures += 1
