@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from astreinte.adapters.ari_trace import AriTrace
 
 IDLE_KEPT = 32          # idle connections kept for the next requests; more are closed
+SWEEPS = 5              # looks for late requests per timeout: a request fails within 1.2 timeouts
 NO_BODY = (204, 304)
 
 
@@ -135,7 +136,8 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
-        self.waiters: deque[asyncio.Future[Response]] = deque()    # requests written, answered in this order
+        # requests written, answered in this order: each one's deadline (the loop's clock) and answer
+        self.waiters: deque[tuple[float, asyncio.Future[Response]]] = deque()
         self.closed = False
         self.lane: str | None = None        # the lane it carries (``HttpPool.request``), if any
         self.busy = 0                       # requests in flight on it (a lane's: several)
@@ -156,7 +158,7 @@ class _Connection(asyncio.Protocol):
         self._check()
         partial = bool(self.buffer)         # the first request's answer had begun
         while self.waiters:
-            waiter = self.waiters.popleft()
+            _, waiter = self.waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(ConnectionResetError("ARI closed the connection within an answer") if partial
                                      else Unanswered("ARI closed the connection"))
@@ -173,14 +175,14 @@ class _Connection(asyncio.Protocol):
                 return
             response, used = parsed
             del self.buffer[:used]
-            waiter = self.waiters.popleft()
+            _, waiter = self.waiters.popleft()
             if not waiter.done():           # (a request cancelled meanwhile: its answer is read all the same)
                 waiter.set_result(response)
 
     def fail(self, exc: Exception) -> None:
         """No answer on this connection will be read (it is not used again)."""
         while self.waiters:
-            waiter = self.waiters.popleft()
+            _, waiter = self.waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(exc)
 
@@ -209,6 +211,7 @@ class HttpPool:
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
         self._lanes: dict[str, _Connection] = {}        # a lane -> the connection its requests are on
+        self._sweep: asyncio.TimerHandle | None = None   # the next look for requests whose time is up
         self._ssl: ssl.SSLContext | None = ssl.create_default_context() if self.tls else None
 
     @property
@@ -250,7 +253,8 @@ class HttpPool:
                 elif connection is None:
                     async with asyncio.timeout(self.timeout):
                         connection, reused = await self._connect(), False
-            expiry = loop.call_later(self.timeout, connection.expire)     # cheaper than asyncio.timeout
+            if self._sweep is None:
+                self._sweep = loop.call_later(self.timeout / SWEEPS, self._sweeping)
             connection.busy += 1
             try:
                 response = await self._exchange(connection, data, method, path)
@@ -263,11 +267,26 @@ class HttpPool:
                 self._drop(connection)
                 raise
             finally:
-                expiry.cancel()
                 connection.busy -= 1
             if not connection.busy:         # the last of a lane's requests gives the connection back
                 self._release(connection, response.keep_alive)
             return response
+
+    def _sweeping(self) -> None:
+        """Fail the requests whose time is up (their connection's first one is the oldest). One timer for
+        the pool, every ``timeout / SWEEPS`` while requests are in flight, rather than one per request:
+        a timer is a push into the loop's heap, and a cancelled one a pop later, each comparison of
+        TimerHandles a Python call (thousands of them are pending in a burst)."""
+        self._sweep = None
+        now = asyncio.get_running_loop().time()
+        pending = False
+        for connection in list(self._all):
+            if connection.waiters:
+                if connection.waiters[0][0] <= now:
+                    connection.expire()
+                pending = pending or bool(connection.waiters)
+        if pending:
+            self._sweep = asyncio.get_running_loop().call_later(self.timeout / SWEEPS, self._sweeping)
 
     def _idle_connection(self) -> _Connection | None:
         while self._idle:
@@ -287,8 +306,9 @@ class HttpPool:
     async def _exchange(self, connection: _Connection, data: bytes, method: str, path: str) -> Response:
         if connection.closed or connection.transport is None:
             raise Unanswered("ARI closed the connection")
-        waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        connection.waiters.append(waiter)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Response] = loop.create_future()
+        connection.waiters.append((loop.time() + self.timeout, waiter))
         connection.transport.write(data)
         if self.trace is not None:
             self.trace.sent(method, path)
@@ -315,6 +335,9 @@ class HttpPool:
             self._all.discard(connection)
 
     def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         for connection in self._all:
             connection.close()
         self._all.clear()

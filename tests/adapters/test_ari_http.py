@@ -110,8 +110,11 @@ async def test_an_answer_that_never_comes_or_is_not_http_is_a_link_error(servers
     garbage = RawServer(lambda _head: b"SSH-2.0-OpenSSH\r\n\r\n")
     servers += [silent, garbage]
     async with Ari(settings(await silent.start()), request_timeout=0.2) as ari:
+        began = asyncio.get_running_loop().time()
         with pytest.raises(LinkError, match="TimeoutError"):
             await ari.answer("c1")
+        waited = asyncio.get_running_loop().time() - began
+        assert 0.2 <= waited < 2.0          # never before its time (the pool's one timer looks 5 times a timeout)
     async with Ari(settings(await garbage.start())) as ari:
         with pytest.raises(LinkError, match=r"not an HTTP/1\.x status line"):
             await ari.answer("c1")
