@@ -2,7 +2,7 @@
 
     python -m bench.profile_start [--calls 300] [--profile] [--top 30]
 
-The daemon's side is the real one: ``astreinte.adapters.ari.Ari`` (aiohttp, its WebSocket, its
+The daemon's side is the real one: ``astreinte.adapters.ari.Ari`` (its REST pool, its WebSocket, its
 probe), the ``Router`` and ``CallDriver`` of ``astreinte/runtime/``, the SQLite call log in its
 executor thread (``AsyncStore``). Asterisk is a tiny aiohttp server in a child process (so its CPU
 is not counted) that answers ARI as Asterisk does for team ``burst`` (ringall, three phones, the

@@ -6,7 +6,7 @@ the aiohttp client 20 % of the daemon, the event loop a good part of the rest). 
 of it: one host, JSON or nothing in, a status and a short body out. So each request here is one
 ``write`` of a pre-built head (and its JSON body) on an idle connection, and its response is
 parsed from what the connection's protocol received (``Content-Length``, chunked, or until close).
-The WebSocket stays on aiohttp (``adapters/ari.py``). The requests' encoding (the Authorization
+The event WebSocket has its own client (``adapters/ari_ws.py``). The requests' encoding (the Authorization
 header, percent-encoded paths and query values) is here too.
 
 A *lane* keeps one channel's requests in order without waiting for each answer: the caller's answer
