@@ -94,6 +94,7 @@ class EventSocket(asyncio.Protocol):
         why = self._why or (f"connection lost: {exc}" if exc else "connection closed by the server")
         if not self.handshake.done():
             self.handshake.set_exception(ConnectionResetError(why))
+            self.handshake.exception()      # (``connect`` may have given up on it: no "never retrieved")
         if not self.done.done():
             self.done.set_result(why)
 

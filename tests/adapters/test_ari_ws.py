@@ -266,3 +266,15 @@ async def test_events_go_to_deliver_as_read_never_while_connected_is_handled(
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
     assert [type(event) for event in seen] == [a.StasisStart, a.StasisEnd]
+
+
+async def test_a_server_that_never_answers_the_handshake_times_out() -> None:
+    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(10_000)                    # the handshake, never answered
+        await asyncio.sleep(5)
+
+    server = await asyncio.start_server(mute, "127.0.0.1", 0)
+    async with server:
+        with pytest.raises(TimeoutError):
+            await ari_ws.connect(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", "/ari/events", AUTH,
+                                 print, timeout=0.3)
