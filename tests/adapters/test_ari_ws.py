@@ -156,7 +156,10 @@ async def raw_peer(script: Callable[[asyncio.StreamReader, asyncio.StreamWriter]
         accept = base64.b64encode(hashlib.sha1(key.encode() + ari_ws.GUID).digest()).decode()
         writer.write(f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode())
-        await script(reader, writer)
+        try:
+            await script(reader, writer)
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", server
@@ -270,8 +273,11 @@ async def test_events_go_to_deliver_as_read_never_while_connected_is_handled(
 
 async def test_a_server_that_never_answers_the_handshake_times_out() -> None:
     async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(10_000)                    # the handshake, never answered
-        await asyncio.sleep(5)
+        try:
+            await reader.read(10_000)                # the handshake, never answered
+            await reader.read(10_000)                # until the client gives up
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(mute, "127.0.0.1", 0)
     async with server:
